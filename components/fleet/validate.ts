@@ -110,15 +110,13 @@ function zodProblem(issue: z.core.$ZodIssue): FleetProblem[] {
             message: "unknown field (check the spelling; see components/fleet/schema.ts)",
         }));
     }
-    if (issue.code === "invalid_union" && "discriminator" in issue && issue.discriminator) {
-        return [
-            {
-                path: formatPath([...issue.path, issue.discriminator]),
-                message: `must be one of the known values (${issue.message})`,
-            },
-        ];
-    }
-    return [{ path: formatPath(issue.path), message: issue.message }];
+    const missing = /^Invalid input: expected (\w+), received undefined$/.exec(issue.message);
+    return [
+        {
+            path: formatPath(issue.path),
+            message: missing ? `required (a ${missing[1]})` : issue.message,
+        },
+    ];
 }
 
 /** DPS registration IDs: spec `IndividualEnrollment.registrationId` (dps-service-2021-10-01). */

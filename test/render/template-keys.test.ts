@@ -1,9 +1,24 @@
 import { strict as assert } from "assert";
-import { documentKeyPaths, officialTemplateKeyPaths, templateKeyPaths } from "./template-keys";
+import * as fs from "fs";
 import { parse } from "smol-toml";
+import {
+    documentKeyPaths,
+    officialTemplateKeyPaths,
+    SHARED_TEMPLATE_PATH,
+    TEMPLATE_PATH,
+    templateKeyPaths,
+} from "./template-keys";
 
 describe("template key extractor", () => {
     const official = officialTemplateKeyPaths();
+
+    it("reads the vendored template, identical to the shared reference copy", function () {
+        if (!fs.existsSync(SHARED_TEMPLATE_PATH)) this.skip();
+        assert.ok(
+            fs.readFileSync(TEMPLATE_PATH).equals(fs.readFileSync(SHARED_TEMPLATE_PATH)),
+            "test/render/reference/iotedge-template-1.5.toml differs from ../shared/reference",
+        );
+    });
 
     it("finds known keys of the official 1.5 template, with their table paths", () => {
         for (const key of [

@@ -17,8 +17,15 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "smol-toml";
 
-/** The reference template, relative to the repository. */
-export const TEMPLATE_PATH = path.resolve(
+/**
+ * The template, vendored (MIT, FACTS.md §1: `Azure/iotedge@release/1.5`
+ * `edgelet/contrib/config/linux/template.toml`, blob b70d70031b16) so the tests run in any
+ * checkout; template-keys.test.ts checks it still equals ../shared/reference where that exists.
+ */
+export const TEMPLATE_PATH = path.join(__dirname, "reference", "iotedge-template-1.5.toml");
+
+/** The team's shared reference copy (outside the repository; may be absent in CI). */
+export const SHARED_TEMPLATE_PATH = path.resolve(
     __dirname,
     "../../../shared/reference/iotedge-template-1.5.toml",
 );

@@ -1,0 +1,3 @@
+export * from "./layout";
+export * from "./edge-device";
+export * from "./steps";

@@ -1,0 +1,3 @@
+export * from "./plan";
+export * from "./connection-string";
+export * from "./fleet-cloud";

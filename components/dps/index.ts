@@ -1,0 +1,2 @@
+export * from "./allocation";
+export * from "./provisioning-service";

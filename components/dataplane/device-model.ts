@@ -69,14 +69,21 @@ export function validateDeviceIdentity(props: DeviceIdentityProps): string[] {
                 if (problem !== undefined) problems.push(`${name}: ${problem}`);
             }
             if ((props.primaryKey === undefined) !== (props.secondaryKey === undefined)) {
-                problems.push("primaryKey/secondaryKey: give both keys or neither (the hub generates both)");
+                problems.push(
+                    "primaryKey/secondaryKey: give both keys or neither (the hub generates both)",
+                );
             }
             break;
         case "selfSigned":
             for (const name of ["primaryThumbprint", "secondaryThumbprint"] as const) {
                 const t = auth[name];
-                if ((t !== undefined || name === "primaryThumbprint") && !THUMBPRINT.test(t ?? "")) {
-                    problems.push(`authentication.${name}: must be a SHA-1 (40) or SHA-256 (64) hex thumbprint`);
+                if (
+                    (t !== undefined || name === "primaryThumbprint") &&
+                    !THUMBPRINT.test(t ?? "")
+                ) {
+                    problems.push(
+                        `authentication.${name}: must be a SHA-1 (40) or SHA-256 (64) hex thumbprint`,
+                    );
                 }
             }
             break;
@@ -84,15 +91,23 @@ export function validateDeviceIdentity(props: DeviceIdentityProps): string[] {
         case "none":
             break;
         default:
-            problems.push("authentication.type: must be sas, selfSigned, certificateAuthority or none");
+            problems.push(
+                "authentication.type: must be sas, selfSigned, certificateAuthority or none",
+            );
     }
-    if (auth.type !== "sas" && (props.primaryKey !== undefined || props.secondaryKey !== undefined)) {
+    if (
+        auth.type !== "sas" &&
+        (props.primaryKey !== undefined || props.secondaryKey !== undefined)
+    ) {
         problems.push("primaryKey/secondaryKey: only allowed with sas authentication");
     }
     if (props.status !== undefined && props.status !== "enabled" && props.status !== "disabled") {
         problems.push("status: must be 'enabled' or 'disabled'");
     }
-    if (props.parentDeviceScope !== undefined && !props.parentDeviceScope.startsWith("ms-azure-iot-edge://")) {
+    if (
+        props.parentDeviceScope !== undefined &&
+        !props.parentDeviceScope.startsWith("ms-azure-iot-edge://")
+    ) {
         problems.push(
             "parentDeviceScope: must be the parent edge device's deviceScope (ms-azure-iot-edge://…)",
         );
@@ -106,7 +121,13 @@ function authenticationBody(props: DeviceIdentityProps): AuthenticationMechanism
         case "sas":
             // No keys → the hub generates them; read back as secret outputs.
             return props.primaryKey !== undefined
-                ? { type: "sas", symmetricKey: { primaryKey: props.primaryKey, secondaryKey: props.secondaryKey } }
+                ? {
+                      type: "sas",
+                      symmetricKey: {
+                          primaryKey: props.primaryKey,
+                          secondaryKey: props.secondaryKey,
+                      },
+                  }
                 : { type: "sas" };
         case "selfSigned":
             return {
@@ -189,7 +210,8 @@ export function deviceStateFromBody(body: Device, prior: ConnectionProps): Devic
     state.authentication = authentication;
     if (body.etag !== undefined) state.etag = body.etag;
     if (typeof body.generationId === "string") state.generationId = body.generationId;
-    if (typeof body.deviceScope === "string" && body.deviceScope !== "") state.deviceScope = body.deviceScope;
+    if (typeof body.deviceScope === "string" && body.deviceScope !== "")
+        state.deviceScope = body.deviceScope;
     const parents = Array.isArray(body.parentScopes) ? body.parentScopes : [];
     if (parents.length > 0) state.parentScopes = parents;
     const parent = iotEdge ? parents[0] : state.deviceScope;

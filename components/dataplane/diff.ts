@@ -63,7 +63,11 @@ interface FieldSpec<T> {
     replaces?: boolean;
 }
 
-function diffFields<T>(olds: T, news: T, fields: FieldSpec<T>[]): { changed: string[]; replaces: string[] } {
+function diffFields<T>(
+    olds: T,
+    news: T,
+    fields: FieldSpec<T>[],
+): { changed: string[]; replaces: string[] } {
     const changed: string[] = [];
     const replaces: string[] = [];
     for (const f of fields) {
@@ -111,14 +115,19 @@ export function normalizeTwin(
         return undefined;
     }
     const nonEmpty = (o: unknown) =>
-        o !== undefined && o !== null && typeof o === "object" && Object.keys(o as object).length > 0;
+        o !== undefined &&
+        o !== null &&
+        typeof o === "object" &&
+        Object.keys(o as object).length > 0;
     const out: NonNullable<EnrollmentGroupProps["initialTwin"]> = {};
     if (nonEmpty(twin.tags)) out.tags = twin.tags;
     if (nonEmpty(twin.properties?.desired)) out.properties = { desired: twin.properties?.desired };
     return out;
 }
 
-function enrollmentOptionFields<T extends EnrollmentGroupProps | IndividualEnrollmentProps>(): FieldSpec<T>[] {
+function enrollmentOptionFields<
+    T extends EnrollmentGroupProps | IndividualEnrollmentProps,
+>(): FieldSpec<T>[] {
     return [
         { name: "attestation", get: (v) => v.attestation },
         { name: "primaryKey", get: (v) => v.primaryKey, keepIfOmitted: true },
@@ -127,11 +136,13 @@ function enrollmentOptionFields<T extends EnrollmentGroupProps | IndividualEnrol
         { name: "provisioningStatus", get: (v) => v.provisioningStatus ?? "enabled" },
         {
             name: "reprovisionPolicy",
-            get: (v) => v.reprovisionPolicy ?? { updateHubAssignment: true, migrateDeviceData: true },
+            get: (v) =>
+                v.reprovisionPolicy ?? { updateHubAssignment: true, migrateDeviceData: true },
         },
         {
             name: "initialTwin",
-            get: (v) => (v.initialTwin === undefined ? undefined : normalizeTwin(v.initialTwin) ?? {}),
+            get: (v) =>
+                v.initialTwin === undefined ? undefined : (normalizeTwin(v.initialTwin) ?? {}),
             keepIfOmitted: true,
         },
         { name: "allocationPolicy", get: (v) => v.allocationPolicy, keepIfOmitted: true },
@@ -140,7 +151,10 @@ function enrollmentOptionFields<T extends EnrollmentGroupProps | IndividualEnrol
 }
 
 /** Diff of an `EnrollmentGroup` (olds = state, news = inputs). */
-export function diffEnrollmentGroup(olds: EnrollmentGroupState, news: EnrollmentGroupProps): DiffOutcome {
+export function diffEnrollmentGroup(
+    olds: EnrollmentGroupState,
+    news: EnrollmentGroupProps,
+): DiffOutcome {
     const { changed, replaces } = diffFields<EnrollmentGroupProps>(olds, news, [
         { name: "hostName", get: (v) => lower(v.hostName), replaces: true },
         { name: "enrollmentGroupId", get: (v) => v.enrollmentGroupId, replaces: true },
@@ -170,7 +184,10 @@ export function diffIndividualEnrollment(
 }
 
 /** Diff of a `HubDeviceIdentity` (olds = state, news = inputs). Device IDs are case-sensitive. */
-export function diffDeviceIdentity(olds: DeviceIdentityState, news: DeviceIdentityProps): DiffOutcome {
+export function diffDeviceIdentity(
+    olds: DeviceIdentityState,
+    news: DeviceIdentityProps,
+): DiffOutcome {
     const { changed, replaces } = diffFields<DeviceIdentityProps>(olds, news, [
         { name: "hostName", get: (v) => lower(v.hostName), replaces: true },
         { name: "deviceId", get: (v) => v.deviceId, replaces: true },
@@ -181,6 +198,7 @@ export function diffDeviceIdentity(olds: DeviceIdentityState, news: DeviceIdenti
         { name: "secondaryKey", get: (v) => v.secondaryKey, keepIfOmitted: true },
         { name: "parentDeviceScope", get: (v) => v.parentDeviceScope ?? null },
     ]);
-    const sameRecord = lower(olds.hostName) === lower(news.hostName) && olds.deviceId === news.deviceId;
+    const sameRecord =
+        lower(olds.hostName) === lower(news.hostName) && olds.deviceId === news.deviceId;
     return outcome(changed, replaces, connectionChanges({ ...olds }, { ...news }), sameRecord);
 }

@@ -82,9 +82,10 @@ export class DpsClient {
 
     /** GET /enrollmentGroups/{id}; undefined when it does not exist (404). */
     async getEnrollmentGroup(id: string): Promise<EnrollmentGroup | undefined> {
-        return (await this.get(`/enrollmentGroups/${encodeURIComponent(id)}`, `GET enrollment group '${id}'`)) as
-            | EnrollmentGroup
-            | undefined;
+        return (await this.get(
+            `/enrollmentGroups/${encodeURIComponent(id)}`,
+            `GET enrollment group '${id}'`,
+        )) as EnrollmentGroup | undefined;
     }
 
     /** PUT /enrollmentGroups/{id}; `ifMatch` = the etag last read (omit to create). */
@@ -103,14 +104,19 @@ export class DpsClient {
 
     /** DELETE /enrollmentGroups/{id}; succeeds if it is already gone. */
     async deleteEnrollmentGroup(id: string, ifMatch?: string): Promise<void> {
-        await this.delete(`/enrollmentGroups/${encodeURIComponent(id)}`, ifMatch, `DELETE enrollment group '${id}'`);
+        await this.delete(
+            `/enrollmentGroups/${encodeURIComponent(id)}`,
+            ifMatch,
+            `DELETE enrollment group '${id}'`,
+        );
     }
 
     /** GET /enrollments/{id}; undefined when it does not exist (404). */
     async getIndividualEnrollment(id: string): Promise<IndividualEnrollment | undefined> {
-        return (await this.get(`/enrollments/${encodeURIComponent(id)}`, `GET individual enrollment '${id}'`)) as
-            | IndividualEnrollment
-            | undefined;
+        return (await this.get(
+            `/enrollments/${encodeURIComponent(id)}`,
+            `GET individual enrollment '${id}'`,
+        )) as IndividualEnrollment | undefined;
     }
 
     /** PUT /enrollments/{id}; `ifMatch` = the etag last read (omit to create). */
@@ -132,7 +138,11 @@ export class DpsClient {
 
     /** DELETE /enrollments/{id}; succeeds if it is already gone. */
     async deleteIndividualEnrollment(id: string, ifMatch?: string): Promise<void> {
-        await this.delete(`/enrollments/${encodeURIComponent(id)}`, ifMatch, `DELETE individual enrollment '${id}'`);
+        await this.delete(
+            `/enrollments/${encodeURIComponent(id)}`,
+            ifMatch,
+            `DELETE individual enrollment '${id}'`,
+        );
     }
 
     private async get(path: string, operation: string): Promise<unknown> {
@@ -143,7 +153,11 @@ export class DpsClient {
         return res.status === 404 ? undefined : res.body;
     }
 
-    private async delete(path: string, ifMatch: string | undefined, operation: string): Promise<void> {
+    private async delete(
+        path: string,
+        ifMatch: string | undefined,
+        operation: string,
+    ): Promise<void> {
         await this.rest.send(
             { method: "DELETE", path, apiVersion: DPS_API_VERSION, operation, ifMatch },
             true,

@@ -86,12 +86,21 @@ export function pemSha256Thumbprint(pem: string): string {
         .replace(/-----BEGIN CERTIFICATE-----/, "")
         .replace(/-----END CERTIFICATE-----[\s\S]*$/, "")
         .replace(/\s+/g, "");
-    return crypto.createHash("sha256").update(Buffer.from(body, "base64")).digest("hex").toUpperCase();
+    return crypto
+        .createHash("sha256")
+        .update(Buffer.from(body, "base64"))
+        .digest("hex")
+        .toUpperCase();
 }
 
 const PEM = /^-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----\s*$/;
 
-function checkPem(path: string, pem: string | undefined, problems: string[], required: boolean): void {
+function checkPem(
+    path: string,
+    pem: string | undefined,
+    problems: string[],
+    required: boolean,
+): void {
     if (pem === undefined) {
         if (required) {
             problems.push(`${path}: a PEM certificate is required`);
@@ -128,7 +137,9 @@ function checkKeys(props: EnrollmentOptionProps, symmetric: boolean, problems: s
 function checkOptions(props: EnrollmentOptionProps, problems: string[]): void {
     const policies: AllocationPolicy[] = ["hashed", "geoLatency", "static", "custom"];
     if (props.allocationPolicy !== undefined && !policies.includes(props.allocationPolicy)) {
-        problems.push(`allocationPolicy: must be one of ${policies.join(", ")} (spec AllocationPolicy)`);
+        problems.push(
+            `allocationPolicy: must be one of ${policies.join(", ")} (spec AllocationPolicy)`,
+        );
     }
     if (props.allocationPolicy === "custom") {
         // The spec then needs customAllocationDefinition (webhook), which we do not model yet.
@@ -154,7 +165,9 @@ function checkOptions(props: EnrollmentOptionProps, problems: string[]): void {
 
 function checkConnection(props: ConnectionProps, problems: string[]): void {
     if (!props.hostName) {
-        problems.push("hostName: required (the DPS service host, e.g. mydps.azure-devices-provisioning.net)");
+        problems.push(
+            "hostName: required (the DPS service host, e.g. mydps.azure-devices-provisioning.net)",
+        );
     }
     if (!props.policyName) {
         problems.push("policyName: required (e.g. provisioningserviceowner)");
@@ -176,12 +189,24 @@ export function validateEnrollmentGroup(props: EnrollmentGroupProps): string[] {
     const att = props.attestation;
     switch (att?.type) {
         case "x509":
-            checkPem("attestation.signingCertificates.primary", att.signingCertificates?.primary, problems, true);
-            checkPem("attestation.signingCertificates.secondary", att.signingCertificates?.secondary, problems, false);
+            checkPem(
+                "attestation.signingCertificates.primary",
+                att.signingCertificates?.primary,
+                problems,
+                true,
+            );
+            checkPem(
+                "attestation.signingCertificates.secondary",
+                att.signingCertificates?.secondary,
+                problems,
+                false,
+            );
             break;
         case "x509CaReferences":
             if (!att.caReferences?.primary) {
-                problems.push("attestation.caReferences.primary: a CA certificate name is required");
+                problems.push(
+                    "attestation.caReferences.primary: a CA certificate name is required",
+                );
             }
             break;
         case "symmetricKey":
@@ -205,8 +230,18 @@ export function validateIndividualEnrollment(props: IndividualEnrollmentProps): 
     const att = props.attestation;
     switch (att?.type) {
         case "x509":
-            checkPem("attestation.clientCertificates.primary", att.clientCertificates?.primary, problems, true);
-            checkPem("attestation.clientCertificates.secondary", att.clientCertificates?.secondary, problems, false);
+            checkPem(
+                "attestation.clientCertificates.primary",
+                att.clientCertificates?.primary,
+                problems,
+                true,
+            );
+            checkPem(
+                "attestation.clientCertificates.secondary",
+                att.clientCertificates?.secondary,
+                problems,
+                false,
+            );
             break;
         case "tpm":
             if (!att.endorsementKey) {
@@ -279,7 +314,9 @@ export function individualAttestationBody(props: IndividualEnrollmentProps): Att
                 type: "tpm",
                 tpm: {
                     endorsementKey: att.endorsementKey,
-                    ...(att.storageRootKey !== undefined ? { storageRootKey: att.storageRootKey } : {}),
+                    ...(att.storageRootKey !== undefined
+                        ? { storageRootKey: att.storageRootKey }
+                        : {}),
                 },
             };
         case "symmetricKey":
@@ -343,7 +380,9 @@ export function toIndividualEnrollmentBody(props: IndividualEnrollmentProps): In
     };
 }
 
-function thumbprintsOf(x509: AttestationMechanism["x509"]): EnrollmentServiceOutputs["certificateThumbprints"] {
+function thumbprintsOf(
+    x509: AttestationMechanism["x509"],
+): EnrollmentServiceOutputs["certificateThumbprints"] {
     const pair = x509?.signingCertificates ?? x509?.clientCertificates;
     if (pair === undefined) {
         return undefined;
@@ -379,14 +418,20 @@ function readBackPem(
         return served.certificate;
     }
     const thumb = served.info?.sha256Thumbprint;
-    if (prior !== undefined && (typeof thumb !== "string" || thumb.toUpperCase() === pemSha256Thumbprint(prior))) {
+    if (
+        prior !== undefined &&
+        (typeof thumb !== "string" || thumb.toUpperCase() === pemSha256Thumbprint(prior))
+    ) {
         return prior;
     }
     return `(changed outside Pulumi: sha256 ${String(thumb)})`;
 }
 
 function readBackPair(
-    served: { primary?: { certificate?: string; info?: Record<string, unknown> }; secondary?: { certificate?: string; info?: Record<string, unknown> } },
+    served: {
+        primary?: { certificate?: string; info?: Record<string, unknown> };
+        secondary?: { certificate?: string; info?: Record<string, unknown> };
+    },
     prior: PrimarySecondary | undefined,
 ): PrimarySecondary {
     const primary = readBackPem(served.primary, prior?.primary) ?? "";
@@ -401,11 +446,17 @@ function optionsFromBody(body: EnrollmentCommon): EnrollmentOptionProps & Enroll
         provisioningStatus: body.provisioningStatus ?? "enabled",
     };
     if (body.attestation?.symmetricKey !== undefined) {
-        if (body.attestation.symmetricKey.primaryKey !== undefined) out.primaryKey = body.attestation.symmetricKey.primaryKey;
-        if (body.attestation.symmetricKey.secondaryKey !== undefined) out.secondaryKey = body.attestation.symmetricKey.secondaryKey;
+        if (body.attestation.symmetricKey.primaryKey !== undefined)
+            out.primaryKey = body.attestation.symmetricKey.primaryKey;
+        if (body.attestation.symmetricKey.secondaryKey !== undefined)
+            out.secondaryKey = body.attestation.symmetricKey.secondaryKey;
     }
     const twin = body.initialTwin;
-    if (twin !== undefined && twin !== null && (twin.tags !== undefined || twin.properties !== undefined)) {
+    if (
+        twin !== undefined &&
+        twin !== null &&
+        (twin.tags !== undefined || twin.properties !== undefined)
+    ) {
         out.initialTwin = {
             ...(twin.tags !== undefined ? { tags: twin.tags } : {}),
             ...(twin.properties !== undefined ? { properties: twin.properties } : {}),
@@ -416,7 +467,8 @@ function optionsFromBody(body: EnrollmentCommon): EnrollmentOptionProps & Enroll
     if (body.iotHubs !== undefined) out.iotHubs = body.iotHubs;
     if (body.etag !== undefined) out.etag = body.etag;
     if (body.createdDateTimeUtc !== undefined) out.createdDateTimeUtc = body.createdDateTimeUtc;
-    if (body.lastUpdatedDateTimeUtc !== undefined) out.lastUpdatedDateTimeUtc = body.lastUpdatedDateTimeUtc;
+    if (body.lastUpdatedDateTimeUtc !== undefined)
+        out.lastUpdatedDateTimeUtc = body.lastUpdatedDateTimeUtc;
     const thumbs = thumbprintsOf(body.attestation?.x509);
     if (thumbs !== undefined) out.certificateThumbprints = thumbs;
     return out;
@@ -445,11 +497,18 @@ export function enrollmentGroupStateFromBody(
         const ca = x509.caReferences;
         attestation = {
             type: "x509CaReferences",
-            caReferences: ca.secondary !== undefined ? { primary: ca.primary ?? "", secondary: ca.secondary } : { primary: ca.primary ?? "" },
+            caReferences:
+                ca.secondary !== undefined
+                    ? { primary: ca.primary ?? "", secondary: ca.secondary }
+                    : { primary: ca.primary ?? "" },
         };
     } else if (body.attestation?.type === "x509") {
-        const priorCerts = prior.attestation?.type === "x509" ? prior.attestation.signingCertificates : undefined;
-        attestation = { type: "x509", signingCertificates: readBackPair(x509?.signingCertificates ?? {}, priorCerts) };
+        const priorCerts =
+            prior.attestation?.type === "x509" ? prior.attestation.signingCertificates : undefined;
+        attestation = {
+            type: "x509",
+            signingCertificates: readBackPair(x509?.signingCertificates ?? {}, priorCerts),
+        };
     } else {
         attestation = { type: "symmetricKey" };
     }
@@ -469,13 +528,19 @@ export function individualEnrollmentStateFromBody(
     let attestation: IndividualAttestation;
     const att = body.attestation;
     if (att?.type === "x509") {
-        const priorCerts = prior.attestation?.type === "x509" ? prior.attestation.clientCertificates : undefined;
-        attestation = { type: "x509", clientCertificates: readBackPair(att.x509?.clientCertificates ?? {}, priorCerts) };
+        const priorCerts =
+            prior.attestation?.type === "x509" ? prior.attestation.clientCertificates : undefined;
+        attestation = {
+            type: "x509",
+            clientCertificates: readBackPair(att.x509?.clientCertificates ?? {}, priorCerts),
+        };
     } else if (att?.type === "tpm") {
         attestation = {
             type: "tpm",
             endorsementKey: att.tpm?.endorsementKey ?? "",
-            ...(att.tpm?.storageRootKey !== undefined ? { storageRootKey: att.tpm.storageRootKey } : {}),
+            ...(att.tpm?.storageRootKey !== undefined
+                ? { storageRootKey: att.tpm.storageRootKey }
+                : {}),
         };
     } else {
         attestation = { type: "symmetricKey" };
@@ -483,7 +548,9 @@ export function individualEnrollmentStateFromBody(
     return {
         ...connectionOf(prior),
         registrationId: body.registrationId,
-        ...(body.deviceId !== undefined && body.deviceId !== null ? { deviceId: body.deviceId } : {}),
+        ...(body.deviceId !== undefined && body.deviceId !== null
+            ? { deviceId: body.deviceId }
+            : {}),
         attestation,
         ...optionsFromBody(body),
     };

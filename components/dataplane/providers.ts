@@ -127,7 +127,10 @@ export class EnrollmentGroupProvider implements pulumi.dynamic.ResourceProvider 
     }
 
     async check(_olds: unknown, news: EnrollmentGroupProps): Promise<pulumi.dynamic.CheckResult> {
-        return { inputs: news, failures: checkFailures({ ...news }, validateEnrollmentGroup(news)) };
+        return {
+            inputs: news,
+            failures: checkFailures({ ...news }, validateEnrollmentGroup(news)),
+        };
     }
 
     async diff(
@@ -140,14 +143,18 @@ export class EnrollmentGroupProvider implements pulumi.dynamic.ResourceProvider 
 
     async create(inputs: EnrollmentGroupProps): Promise<pulumi.dynamic.CreateResult> {
         const problems = validateEnrollmentGroup(inputs);
-        if (problems.length > 0) throw new Error(`invalid enrollment group: ${problems.join("; ")}`);
+        if (problems.length > 0)
+            throw new Error(`invalid enrollment group: ${problems.join("; ")}`);
         const client = this.client(inputs);
         const what = `enrollment group '${inputs.enrollmentGroupId}'`;
         if ((await client.getEnrollmentGroup(inputs.enrollmentGroupId)) !== undefined) {
             throw alreadyExists(what);
         }
         const created = await client.putEnrollmentGroup(toEnrollmentGroupBody(inputs));
-        return { id: inputs.enrollmentGroupId, outs: enrollmentGroupStateFromBody(created, inputs) };
+        return {
+            id: inputs.enrollmentGroupId,
+            outs: enrollmentGroupStateFromBody(created, inputs),
+        };
     }
 
     async read(id: string, props: EnrollmentGroupState): Promise<pulumi.dynamic.ReadResult> {
@@ -198,8 +205,14 @@ export class IndividualEnrollmentProvider implements pulumi.dynamic.ResourceProv
         return new DpsClient(connectionOf(c), this.options);
     }
 
-    async check(_olds: unknown, news: IndividualEnrollmentProps): Promise<pulumi.dynamic.CheckResult> {
-        return { inputs: news, failures: checkFailures({ ...news }, validateIndividualEnrollment(news)) };
+    async check(
+        _olds: unknown,
+        news: IndividualEnrollmentProps,
+    ): Promise<pulumi.dynamic.CheckResult> {
+        return {
+            inputs: news,
+            failures: checkFailures({ ...news }, validateIndividualEnrollment(news)),
+        };
     }
 
     async diff(
@@ -212,14 +225,18 @@ export class IndividualEnrollmentProvider implements pulumi.dynamic.ResourceProv
 
     async create(inputs: IndividualEnrollmentProps): Promise<pulumi.dynamic.CreateResult> {
         const problems = validateIndividualEnrollment(inputs);
-        if (problems.length > 0) throw new Error(`invalid individual enrollment: ${problems.join("; ")}`);
+        if (problems.length > 0)
+            throw new Error(`invalid individual enrollment: ${problems.join("; ")}`);
         const client = this.client(inputs);
         const what = `individual enrollment '${inputs.registrationId}'`;
         if ((await client.getIndividualEnrollment(inputs.registrationId)) !== undefined) {
             throw alreadyExists(what);
         }
         const created = await client.putIndividualEnrollment(toIndividualEnrollmentBody(inputs));
-        return { id: inputs.registrationId, outs: individualEnrollmentStateFromBody(created, inputs) };
+        return {
+            id: inputs.registrationId,
+            outs: individualEnrollmentStateFromBody(created, inputs),
+        };
     }
 
     async read(id: string, props: IndividualEnrollmentState): Promise<pulumi.dynamic.ReadResult> {
@@ -319,7 +336,10 @@ export class HubDeviceIdentityProvider implements pulumi.dynamic.ResourceProvide
             merged.secondaryKey = olds.secondaryKey;
         }
         try {
-            const updated = await this.client(news).putDevice(toDeviceBody(merged, olds), olds.etag);
+            const updated = await this.client(news).putDevice(
+                toDeviceBody(merged, olds),
+                olds.etag,
+            );
             return { outs: deviceStateFromBody(updated, news) };
         } catch (err) {
             return explainConflict(err, `device identity '${id}'`);

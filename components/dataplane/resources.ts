@@ -93,7 +93,10 @@ export interface EnrollmentOptionArgs {
      * Initial device twin (spec `InitialTwin`): `tags` and `properties.desired`. Omitted =
      * keep whatever the service has.
      */
-    initialTwin?: pulumi.Input<{ tags?: TwinCollection; properties?: { desired?: TwinCollection } }>;
+    initialTwin?: pulumi.Input<{
+        tags?: TwinCollection;
+        properties?: { desired?: TwinCollection };
+    }>;
     /** `provisioningStatus` (spec default `enabled`). */
     provisioningStatus?: pulumi.Input<"enabled" | "disabled">;
     /**
@@ -174,11 +177,15 @@ export interface HubDeviceIdentityArgs extends DataPlaneConnectionArgs {
     parentDeviceScope?: pulumi.Input<string>;
 }
 
-function secretOrUndefined(value: pulumi.Input<string> | undefined): pulumi.Output<string> | undefined {
+function secretOrUndefined(
+    value: pulumi.Input<string> | undefined,
+): pulumi.Output<string> | undefined {
     return value === undefined ? undefined : pulumi.secret(value);
 }
 
-function withSecretOutputs(opts: pulumi.CustomResourceOptions | undefined): pulumi.CustomResourceOptions {
+function withSecretOutputs(
+    opts: pulumi.CustomResourceOptions | undefined,
+): pulumi.CustomResourceOptions {
     return pulumi.mergeOptions(opts, { additionalSecretOutputs: SECRET_OUTPUTS });
 }
 

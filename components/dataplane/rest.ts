@@ -117,7 +117,10 @@ export function isDataPlaneError(err: unknown): err is DataPlaneError {
  * Delay in ms asked for by a `Retry-After` value: delta-seconds or an HTTP date.
  * Undefined when absent or unparseable; never negative.
  */
-export function parseRetryAfter(value: string | null | undefined, nowMs: number): number | undefined {
+export function parseRetryAfter(
+    value: string | null | undefined,
+    nowMs: number,
+): number | undefined {
     if (value === null || value === undefined || value.trim() === "") {
         return undefined;
     }
@@ -177,7 +180,8 @@ export function parseServiceError(
         headers.get("iothub-errorcode") ??
         str(body.errorCode) ??
         hubCode;
-    const trackingId = str(body.trackingId) ?? hubTracking ?? headers.get("x-ms-request-id") ?? undefined;
+    const trackingId =
+        str(body.trackingId) ?? hubTracking ?? headers.get("x-ms-request-id") ?? undefined;
     const message =
         str(body.message) ??
         (hubMessage !== undefined ? hubMessage.replace(/^ErrorCode:[^;]+;/, "") : undefined) ??

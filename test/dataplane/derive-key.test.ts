@@ -69,7 +69,11 @@ describe("deriveDeviceKey", () => {
             [64, "x".repeat(128)],
         ] as const) {
             const key = crypto.randomBytes(bytes).toString("base64");
-            assert.strictEqual(deriveDeviceKey(key, id), opensslDerive(key, id), `${bytes} bytes, ${id}`);
+            assert.strictEqual(
+                deriveDeviceKey(key, id),
+                opensslDerive(key, id),
+                `${bytes} bytes, ${id}`,
+            );
         }
     });
 
@@ -97,7 +101,8 @@ describe("deriveDeviceKey", () => {
         for (const [key, message] of cases) {
             assert.throws(
                 () => deriveDeviceKey(key, "dev1"),
-                (err: Error) => message.test(err.message) && (key === "" || !err.message.includes(key)),
+                (err: Error) =>
+                    message.test(err.message) && (key === "" || !err.message.includes(key)),
                 key,
             );
         }
@@ -107,7 +112,11 @@ describe("deriveDeviceKey", () => {
 
     it("rejects registration IDs the DPS spec does not allow", () => {
         for (const id of ["", "-dev", "dev-", "dev 1", "dev/1", "a".repeat(129)]) {
-            assert.throws(() => deriveDeviceKey(GROUP_KEY, id), /registration ID/, JSON.stringify(id));
+            assert.throws(
+                () => deriveDeviceKey(GROUP_KEY, id),
+                /registration ID/,
+                JSON.stringify(id),
+            );
         }
     });
 });
@@ -115,7 +124,10 @@ describe("deriveDeviceKey", () => {
 describe("iotedge-fleet derive-key", () => {
     it("prints the key and a newline, nothing else", async () => {
         const io = captureIO();
-        const code = await main(["derive-key", "--group-key", GROUP_KEY, "--registration-id", REG_ID], io);
+        const code = await main(
+            ["derive-key", "--group-key", GROUP_KEY, "--registration-id", REG_ID],
+            io,
+        );
         assert.strictEqual(code, 0);
         assert.strictEqual(io.out, `${EXPECTED}\n`);
         assert.strictEqual(io.err, "");
@@ -134,7 +146,14 @@ describe("iotedge-fleet derive-key", () => {
 
     it("works end to end through bin/ with the key on stdin", async () => {
         const bin = path.resolve(__dirname, "../../bin/iotedge-fleet.js");
-        const child = spawn(process.execPath, [bin, "derive-key", "--group-key", "-", "--registration-id", REG_ID]);
+        const child = spawn(process.execPath, [
+            bin,
+            "derive-key",
+            "--group-key",
+            "-",
+            "--registration-id",
+            REG_ID,
+        ]);
         let out = "";
         child.stdout.on("data", (d) => (out += String(d)));
         child.stdin.end(`${GROUP_KEY}\n`);
@@ -144,8 +163,14 @@ describe("iotedge-fleet derive-key", () => {
     });
 
     it("is a usage error without --group-key or --registration-id", async () => {
-        await assert.rejects(runWithStdin(["--registration-id", "d"], captureIO(), async () => ""), UsageError);
-        await assert.rejects(runWithStdin(["--group-key", GROUP_KEY], captureIO(), async () => ""), UsageError);
+        await assert.rejects(
+            runWithStdin(["--registration-id", "d"], captureIO(), async () => ""),
+            UsageError,
+        );
+        await assert.rejects(
+            runWithStdin(["--group-key", GROUP_KEY], captureIO(), async () => ""),
+            UsageError,
+        );
         const io = captureIO();
         assert.strictEqual(await main(["derive-key", "--group-key", GROUP_KEY], io), 2);
         assert.match(io.err, /--registration-id is required/);
@@ -154,7 +179,10 @@ describe("iotedge-fleet derive-key", () => {
     it("exits 1 on a bad key and does not print it", async () => {
         const io = captureIO();
         const bad = Buffer.alloc(8, 7).toString("base64");
-        const code = await main(["derive-key", "--group-key", bad, "--registration-id", "dev1"], io);
+        const code = await main(
+            ["derive-key", "--group-key", bad, "--registration-id", "dev1"],
+            io,
+        );
         assert.strictEqual(code, 1);
         assert.strictEqual(io.out, "");
         assert.match(io.err, /16-64 bytes, got 8/);

@@ -267,7 +267,12 @@ abstract class FakeService {
             });
             res.end(out);
         };
-        const fail = (status: number, code: string, message: string, extra: Record<string, string> = {}) => {
+        const fail = (
+            status: number,
+            code: string,
+            message: string,
+            extra: Record<string, string> = {},
+        ) => {
             const e = this.errorBody(status, code, message);
             send(status, e.body, { ...e.headers, ...extra });
         };
@@ -312,7 +317,10 @@ abstract class FakeService {
 
     protected validationError(validate: ValidateFunction): string {
         return (validate.errors ?? [])
-            .map((e) => `${e.instancePath || "/"} ${e.message}${e.params && "additionalProperty" in e.params ? ` '${String(e.params.additionalProperty)}'` : ""}`)
+            .map(
+                (e) =>
+                    `${e.instancePath || "/"} ${e.message}${e.params && "additionalProperty" in e.params ? ` '${String(e.params.additionalProperty)}'` : ""}`,
+            )
             .join("; ");
     }
 }
@@ -363,9 +371,17 @@ export class FakeDps extends FakeService {
 
     protected errorBody(status: number, code: string, message: string) {
         // ProvisioningServiceErrorDetails (spec) + x-ms-error-code header.
-        const numeric = { 400: 400004, 401: 401002, 404: 404201, 409: 409201, 412: 412002, 429: 429001 }[status] ?? status * 1000;
+        const numeric =
+            { 400: 400004, 401: 401002, 404: 404201, 409: 409201, 412: 412002, 429: 429001 }[
+                status
+            ] ?? status * 1000;
         return {
-            body: { errorCode: numeric, trackingId: this.trackingId(), message, timestampUtc: new Date().toISOString() },
+            body: {
+                errorCode: numeric,
+                trackingId: this.trackingId(),
+                message,
+                timestampUtc: new Date().toISOString(),
+            },
             headers: { "x-ms-error-code": code },
         };
     }
@@ -382,32 +398,49 @@ export class FakeDps extends FakeService {
         const store = this.stores[kind];
         const current = store.get(id.toLowerCase());
         const ifMatch = headers["if-match"];
-        if (ifMatch !== undefined && ifMatch !== "*" && (current === undefined || ifMatch !== current.etag)) {
+        if (
+            ifMatch !== undefined &&
+            ifMatch !== "*" &&
+            (current === undefined || ifMatch !== current.etag)
+        ) {
             if (current !== undefined || method !== "DELETE") {
                 return err(412, "PreconditionFailed", "ETag mismatch");
             }
         }
         switch (method) {
             case "GET":
-                return current === undefined ? err(404, "NotFound", `${kind} ${id} not found`) : { status: 200, body: this.view(current) };
+                return current === undefined
+                    ? err(404, "NotFound", `${kind} ${id} not found`)
+                    : { status: 200, body: this.view(current) };
             case "DELETE":
                 if (current === undefined) return err(404, "NotFound", `${kind} ${id} not found`);
                 store.delete(id.toLowerCase());
                 return { status: 204 };
             case "PUT": {
                 const validate = this.validators[kind];
-                if (!validate(body)) return err(400, "BadRequest", `invalid body: ${this.validationError(validate)}`);
+                if (!validate(body))
+                    return err(
+                        400,
+                        "BadRequest",
+                        `invalid body: ${this.validationError(validate)}`,
+                    );
                 const b = JSON.parse(JSON.stringify(body)) as Json;
-                const idField = kind === "enrollmentGroups" ? "enrollmentGroupId" : "registrationId";
-                if (String(b[idField]).toLowerCase() !== id.toLowerCase()) return err(400, "BadRequest", `${idField} does not match the path`);
+                const idField =
+                    kind === "enrollmentGroups" ? "enrollmentGroupId" : "registrationId";
+                if (String(b[idField]).toLowerCase() !== id.toLowerCase())
+                    return err(400, "BadRequest", `${idField} does not match the path`);
                 const problem = this.completeAttestation(b, current?.body);
                 if (problem !== undefined) return err(400, "BadRequest", problem);
                 delete b.etag;
                 b.capabilities = b.capabilities ?? { iotEdge: false };
                 b.provisioningStatus = b.provisioningStatus ?? "enabled";
-                b.reprovisionPolicy = b.reprovisionPolicy ?? { updateHubAssignment: true, migrateDeviceData: true };
+                b.reprovisionPolicy = b.reprovisionPolicy ?? {
+                    updateHubAssignment: true,
+                    migrateDeviceData: true,
+                };
                 const now = new Date().toISOString();
-                b.createdDateTimeUtc = (current?.body.createdDateTimeUtc as string | undefined) ?? now;
+                b.createdDateTimeUtc =
+                    (current?.body.createdDateTimeUtc as string | undefined) ?? now;
                 b.lastUpdatedDateTimeUtc = now;
                 const stored = { body: b, etag: `"${this.nextEtag()}"` };
                 store.set(id.toLowerCase(), stored);
@@ -433,11 +466,15 @@ export class FakeDps extends FakeService {
                 }
             }
             att.symmetricKey = sk;
-            if (att.x509 !== undefined || att.tpm !== undefined) return "attestation carries more than its type";
+            if (att.x509 !== undefined || att.tpm !== undefined)
+                return "attestation carries more than its type";
         } else if (att.type === "x509") {
             const x = (att.x509 ?? {}) as Json;
-            const sets = ["signingCertificates", "clientCertificates", "caReferences"].filter((k) => x[k] !== undefined);
-            if (sets.length !== 1) return "attestation.x509 needs exactly one of signingCertificates, clientCertificates, caReferences";
+            const sets = ["signingCertificates", "clientCertificates", "caReferences"].filter(
+                (k) => x[k] !== undefined,
+            );
+            if (sets.length !== 1)
+                return "attestation.x509 needs exactly one of signingCertificates, clientCertificates, caReferences";
             for (const setName of ["signingCertificates", "clientCertificates"]) {
                 const set = x[setName] as Record<string, Json> | undefined;
                 if (set === undefined) continue;
@@ -533,7 +570,11 @@ export class FakeHub extends FakeService {
 
     private scopeOwner(scope: string): Stored | undefined {
         for (const s of this.devices.values()) {
-            if ((s.body.capabilities as Json | undefined)?.iotEdge === true && s.body.deviceScope === scope) return s;
+            if (
+                (s.body.capabilities as Json | undefined)?.iotEdge === true &&
+                s.body.deviceScope === scope
+            )
+                return s;
         }
         return undefined;
     }
@@ -550,26 +591,39 @@ export class FakeHub extends FakeService {
         const ifMatch = headers["if-match"];
         switch (method) {
             case "GET":
-                return current === undefined ? err(404, "DeviceNotFound", `Device ${id} not found`) : { status: 200, body: this.view(current) };
+                return current === undefined
+                    ? err(404, "DeviceNotFound", `Device ${id} not found`)
+                    : { status: 200, body: this.view(current) };
             case "DELETE": {
-                if (current === undefined) return err(404, "DeviceNotFound", `Device ${id} not found`);
+                if (current === undefined)
+                    return err(404, "DeviceNotFound", `Device ${id} not found`);
                 const problem = this.ifMatchProblem(ifMatch ?? "*", current);
                 if (problem !== undefined) return err(412, "PreconditionFailed", problem);
                 this.devices.delete(id);
                 return { status: 204 };
             }
             case "PUT": {
-                if (!this.validate(body)) return err(400, "ArgumentInvalid", `invalid body: ${this.validationError(this.validate)}`);
+                if (!this.validate(body))
+                    return err(
+                        400,
+                        "ArgumentInvalid",
+                        `invalid body: ${this.validationError(this.validate)}`,
+                    );
                 const b = JSON.parse(JSON.stringify(body)) as Json;
-                if (b.deviceId !== id) return err(400, "ArgumentInvalid", "deviceId does not match the path");
-                if (current === undefined && ifMatch !== undefined) return err(404, "DeviceNotFound", `Device ${id} not found`);
+                if (b.deviceId !== id)
+                    return err(400, "ArgumentInvalid", "deviceId does not match the path");
+                if (current === undefined && ifMatch !== undefined)
+                    return err(404, "DeviceNotFound", `Device ${id} not found`);
                 if (current !== undefined) {
-                    if (ifMatch === undefined) return err(409, "DeviceAlreadyExists", `Device ${id} already exists`);
+                    if (ifMatch === undefined)
+                        return err(409, "DeviceAlreadyExists", `Device ${id} already exists`);
                     const problem = this.ifMatchProblem(ifMatch, current);
                     if (problem !== undefined) return err(412, "PreconditionFailed", problem);
                 }
                 const edge = (b.capabilities as Json | undefined)?.iotEdge === true;
-                const generationId = (current?.body.generationId as string | undefined) ?? String(Date.now()) + String(this.etagCounter);
+                const generationId =
+                    (current?.body.generationId as string | undefined) ??
+                    String(Date.now()) + String(this.etagCounter);
                 const auth = (b.authentication ?? { type: "sas" }) as Json;
                 if (auth.type === "sas") {
                     const sk = (auth.symmetricKey ?? {}) as Json;
@@ -587,23 +641,48 @@ export class FakeHub extends FakeService {
                 if (edge) {
                     const own = `ms-azure-iot-edge://${id}-${generationId}`;
                     if (b.deviceScope !== undefined && b.deviceScope !== own) {
-                        return err(400, "ArgumentInvalid", "deviceScope of an edge device is immutable");
+                        return err(
+                            400,
+                            "ArgumentInvalid",
+                            "deviceScope of an edge device is immutable",
+                        );
                     }
                     b.deviceScope = own;
                     const parents = (b.parentScopes ?? []) as string[];
-                    if (parents.length > 1) return err(400, "ArgumentInvalid", "an edge device has at most one parent");
+                    if (parents.length > 1)
+                        return err(400, "ArgumentInvalid", "an edge device has at most one parent");
                     for (const scope of parents) {
-                        if (this.scopeOwner(scope) === undefined) return err(400, "ArgumentInvalid", `parent scope ${scope} is not an edge device`);
+                        if (this.scopeOwner(scope) === undefined)
+                            return err(
+                                400,
+                                "ArgumentInvalid",
+                                `parent scope ${scope} is not an edge device`,
+                            );
                     }
                     b.parentScopes = parents;
                 } else {
                     if (b.parentScopes !== undefined && (b.parentScopes as string[]).length > 0) {
-                        return err(400, "ArgumentInvalid", "parentScopes is only for edge devices; set deviceScope on a leaf");
+                        return err(
+                            400,
+                            "ArgumentInvalid",
+                            "parentScopes is only for edge devices; set deviceScope on a leaf",
+                        );
                     }
-                    if (typeof b.deviceScope === "string" && b.deviceScope !== "" && this.scopeOwner(b.deviceScope) === undefined) {
-                        return err(400, "ArgumentInvalid", `deviceScope ${b.deviceScope} is not an edge device's scope`);
+                    if (
+                        typeof b.deviceScope === "string" &&
+                        b.deviceScope !== "" &&
+                        this.scopeOwner(b.deviceScope) === undefined
+                    ) {
+                        return err(
+                            400,
+                            "ArgumentInvalid",
+                            `deviceScope ${b.deviceScope} is not an edge device's scope`,
+                        );
                     }
-                    b.parentScopes = typeof b.deviceScope === "string" && b.deviceScope !== "" ? [b.deviceScope] : [];
+                    b.parentScopes =
+                        typeof b.deviceScope === "string" && b.deviceScope !== ""
+                            ? [b.deviceScope]
+                            : [];
                 }
                 const stored = { body: b, etag: this.nextHubEtag() };
                 this.devices.set(id, stored);

@@ -25,9 +25,9 @@ const secretEnvelope = (value: unknown) => ({
 
 describe("data-plane resources in the graph (under mocks)", function () {
     const recorded: Recorded[] = [];
-    const options = new Map<string, pulumi.ResourceOptions>();
+    const options = new Map<string, pulumi.CustomResourceOptions>();
     const capture: pulumi.ResourceTransformation = (args) => {
-        options.set(args.name, args.opts);
+        options.set(args.name, args.opts as pulumi.CustomResourceOptions);
         return undefined;
     };
     let dp: typeof Dataplane;
@@ -41,7 +41,10 @@ describe("data-plane resources in the graph (under mocks)", function () {
             {
                 newResource(args) {
                     recorded.push({ type: args.type, name: args.name, inputs: args.inputs });
-                    const state: Record<string, any> = { ...args.inputs, etag: `"${args.name}-etag"` };
+                    const state: Record<string, any> = {
+                        ...args.inputs,
+                        etag: `"${args.name}-etag"`,
+                    };
                     if (args.inputs.primaryKey === undefined) {
                         state.primaryKey = GENERATED;
                         state.secondaryKey = GENERATED;
@@ -49,7 +52,14 @@ describe("data-plane resources in the graph (under mocks)", function () {
                     if (args.inputs.iotEdge === true && args.inputs.deviceId !== undefined) {
                         state.deviceScope = `ms-azure-iot-edge://${args.inputs.deviceId}-1`;
                     }
-                    return { id: String(args.inputs.enrollmentGroupId ?? args.inputs.registrationId ?? args.inputs.deviceId), state };
+                    return {
+                        id: String(
+                            args.inputs.enrollmentGroupId ??
+                                args.inputs.registrationId ??
+                                args.inputs.deviceId,
+                        ),
+                        state,
+                    };
                 },
                 call(args) {
                     throw new Error(`unexpected call ${args.token}`);
@@ -65,24 +75,52 @@ describe("data-plane resources in the graph (under mocks)", function () {
             policyName: "provisioningserviceowner",
             policyKey: POLICY_KEY,
         };
-        const hub = { hostName: "fleet-hub.azure-devices.net", policyName: "registryReadWrite", policyKey: POLICY_KEY };
+        const hub = {
+            hostName: "fleet-hub.azure-devices.net",
+            policyName: "registryReadWrite",
+            policyKey: POLICY_KEY,
+        };
         group = new dp.EnrollmentGroup(
             "edge-group",
-            { ...dps, enrollmentGroupId: "edge-group", attestation: { type: "symmetricKey" }, iotEdge: true, allocationPolicy: "hashed" },
+            {
+                ...dps,
+                enrollmentGroupId: "edge-group",
+                attestation: { type: "symmetricKey" },
+                iotEdge: true,
+                allocationPolicy: "hashed",
+            },
             { transformations: [capture] },
         );
         individual = new dp.IndividualEnrollment(
             "dev-01",
-            { ...dps, registrationId: "dev-01", attestation: { type: "symmetricKey" }, primaryKey: K1, secondaryKey: K2 },
+            {
+                ...dps,
+                registrationId: "dev-01",
+                attestation: { type: "symmetricKey" },
+                primaryKey: K1,
+                secondaryKey: K2,
+            },
             { transformations: [capture] },
         );
-        gateway = new dp.HubDeviceIdentity("gw", { ...hub, deviceId: "gw", iotEdge: true }, { transformations: [capture] });
+        gateway = new dp.HubDeviceIdentity(
+            "gw",
+            { ...hub, deviceId: "gw", iotEdge: true },
+            { transformations: [capture] },
+        );
         child = new dp.HubDeviceIdentity(
             "edge-l4",
-            { ...hub, deviceId: "edge-l4", iotEdge: true, parentDeviceScope: gateway.deviceScope.apply((s) => s!), endpoint: "https://10.0.0.4" },
+            {
+                ...hub,
+                deviceId: "edge-l4",
+                iotEdge: true,
+                parentDeviceScope: gateway.deviceScope.apply((s) => s!),
+                endpoint: "https://10.0.0.4",
+            },
             { transformations: [capture] },
         );
-        await promiseOf(pulumi.all([group.urn, individual.urn, gateway.urn, child.urn, child.deviceScope]));
+        await promiseOf(
+            pulumi.all([group.urn, individual.urn, gateway.urn, child.urn, child.deviceScope]),
+        );
     });
 
     const byName = (name: string) => {
@@ -108,8 +146,24 @@ describe("data-plane resources in the graph (under mocks)", function () {
     it("passes the expected inputs", () => {
         const g = byName("edge-group").inputs;
         assert.deepStrictEqual(
-            { hostName: g.hostName, policyName: g.policyName, policyKey: g.policyKey, id: g.enrollmentGroupId, attestation: g.attestation, iotEdge: g.iotEdge, allocationPolicy: g.allocationPolicy },
-            { hostName: "fleet-dps.azure-devices-provisioning.net", policyName: "provisioningserviceowner", policyKey: secretEnvelope(POLICY_KEY), id: "edge-group", attestation: { type: "symmetricKey" }, iotEdge: true, allocationPolicy: "hashed" },
+            {
+                hostName: g.hostName,
+                policyName: g.policyName,
+                policyKey: g.policyKey,
+                id: g.enrollmentGroupId,
+                attestation: g.attestation,
+                iotEdge: g.iotEdge,
+                allocationPolicy: g.allocationPolicy,
+            },
+            {
+                hostName: "fleet-dps.azure-devices-provisioning.net",
+                policyName: "provisioningserviceowner",
+                policyKey: secretEnvelope(POLICY_KEY),
+                id: "edge-group",
+                attestation: { type: "symmetricKey" },
+                iotEdge: true,
+                allocationPolicy: "hashed",
+            },
         );
         assert.strictEqual(g.primaryKey, undefined, "no key given: DPS generates");
         const i = byName("dev-01").inputs;
@@ -121,19 +175,26 @@ describe("data-plane resources in the graph (under mocks)", function () {
             assert.deepStrictEqual(r.inputs.policyKey, secretEnvelope(POLICY_KEY), r.name);
         }
         const c = byName("edge-l4").inputs;
-        assert.deepStrictEqual([c.deviceId, c.iotEdge, c.parentDeviceScope, c.endpoint], ["edge-l4", true, "ms-azure-iot-edge://gw-1", "https://10.0.0.4"]);
+        assert.deepStrictEqual(
+            [c.deviceId, c.iotEdge, c.parentDeviceScope, c.endpoint],
+            ["edge-l4", true, "ms-azure-iot-edge://gw-1", "https://10.0.0.4"],
+        );
     });
 
     it("marks key outputs secret (explicit pulumi.secret) and lists them in additionalSecretOutputs", async () => {
         for (const res of [group, individual, gateway, child]) {
             assert.strictEqual(await pulumi.isSecret(res.primaryKey), true);
             assert.strictEqual(await pulumi.isSecret(res.secondaryKey), true);
-            assert.strictEqual(await pulumi.isSecret(res.deviceScope ?? res.etag), false);
+            assert.strictEqual(await pulumi.isSecret(res.etag), false);
         }
         assert.strictEqual(await promiseOf(group.primaryKey), GENERATED);
         assert.strictEqual(await promiseOf(individual.primaryKey), K1);
         for (const name of ["edge-group", "dev-01", "gw", "edge-l4"]) {
-            assert.deepStrictEqual(options.get(name)?.additionalSecretOutputs, ["policyKey", "primaryKey", "secondaryKey"], name);
+            assert.deepStrictEqual(
+                options.get(name)?.additionalSecretOutputs,
+                ["policyKey", "primaryKey", "secondaryKey"],
+                name,
+            );
         }
     });
 

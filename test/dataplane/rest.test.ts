@@ -25,7 +25,10 @@ function recordingSleep(): { delays: number[]; options: RestOptions } {
 
 const GROUP = {
     enrollmentGroupId: "g1",
-    attestation: { type: "symmetricKey" as const, symmetricKey: { primaryKey: randomKey(), secondaryKey: randomKey() } },
+    attestation: {
+        type: "symmetricKey" as const,
+        symmetricKey: { primaryKey: randomKey(), secondaryKey: randomKey() },
+    },
     capabilities: { iotEdge: true },
 };
 
@@ -61,7 +64,10 @@ describe("REST clients against the fake services", () => {
         assert.strictEqual(created.enrollmentGroupId, "g1");
         const req = dps.requests[0];
         assert.strictEqual(req.apiVersion, "2021-10-01");
-        assert.match(String(req.headers.authorization), /^SharedAccessSignature sr=fleet-dps\.azure-devices-provisioning\.net&sig=[^&]+&se=\d+&skn=provisioningserviceowner$/);
+        assert.match(
+            String(req.headers.authorization),
+            /^SharedAccessSignature sr=fleet-dps\.azure-devices-provisioning\.net&sig=[^&]+&se=\d+&skn=provisioningserviceowner$/,
+        );
         assert.strictEqual(req.status, 200);
     });
 
@@ -85,16 +91,34 @@ describe("REST clients against the fake services", () => {
     });
 
     it("rejects a token signed for another host, or expired", async () => {
-        const other = new DpsClient({ ...dpsConn, hostName: "other.azure-devices-provisioning.net" });
-        await assert.rejects(other.getEnrollmentGroup("g1"), (e: unknown) => isDataPlaneError(e) && e.status === 401);
+        const other = new DpsClient({
+            ...dpsConn,
+            hostName: "other.azure-devices-provisioning.net",
+        });
+        await assert.rejects(
+            other.getEnrollmentGroup("g1"),
+            (e: unknown) => isDataPlaneError(e) && e.status === 401,
+        );
         const expired = new DpsClient(dpsConn, { now: () => Date.now() - 7200_000 });
         await assert.rejects(expired.getEnrollmentGroup("g1"), /token expired/);
     });
 
     it("does not leak symmetric keys from a rejected body into the error", async () => {
         const client = new DpsClient(dpsConn);
-        const bad = { ...GROUP, attestation: { type: "symmetricKey" as const, symmetricKey: { primaryKey: "c2hvcnQ=", secondaryKey: GROUP.attestation.symmetricKey.secondaryKey } } };
-        const err = await client.putEnrollmentGroup(bad).then(() => assert.fail("accepted"), (e: Error) => e);
+        const bad = {
+            ...GROUP,
+            attestation: {
+                type: "symmetricKey" as const,
+                symmetricKey: {
+                    primaryKey: "c2hvcnQ=",
+                    secondaryKey: GROUP.attestation.symmetricKey.secondaryKey,
+                },
+            },
+        };
+        const err = await client.putEnrollmentGroup(bad).then(
+            () => assert.fail("accepted"),
+            (e: Error) => e,
+        );
         assert.match(err.message, /HTTP 400/);
         assert.ok(!err.message.includes(GROUP.attestation.symmetricKey.secondaryKey));
     });
@@ -107,7 +131,10 @@ describe("REST clients against the fake services", () => {
         const created = await client.putEnrollmentGroup(GROUP);
         assert.strictEqual(created.enrollmentGroupId, "g1");
         const puts = dps.requestsTo("PUT", "/enrollmentGroups/g1");
-        assert.deepStrictEqual(puts.map((r) => r.status), [429, 429, 200]);
+        assert.deepStrictEqual(
+            puts.map((r) => r.status),
+            [429, 429, 200],
+        );
         assert.deepStrictEqual(delays, [3000, 3000]);
         const tokens = new Set(puts.map((r) => r.headers.authorization));
         assert.strictEqual(tokens.size, 3, "token regenerated for every attempt");
@@ -128,7 +155,10 @@ describe("REST clients against the fake services", () => {
         const { delays, options } = recordingSleep();
         const client = new DpsClient(dpsConn, { ...options, maxAttempts: 3 });
         dps.throttleNext(5, "1");
-        const err = await client.getEnrollmentGroup("g1").then(() => assert.fail("no error"), (e: unknown) => e);
+        const err = await client.getEnrollmentGroup("g1").then(
+            () => assert.fail("no error"),
+            (e: unknown) => e,
+        );
         assert.ok(isDataPlaneError(err));
         assert.strictEqual(err.status, 429);
         assert.match(err.message, /after 3 attempts/);
@@ -140,7 +170,10 @@ describe("REST clients against the fake services", () => {
         const { delays, options } = recordingSleep();
         await dps.stop();
         const client = new DpsClient(dpsConn, { ...options, maxAttempts: 2 });
-        await assert.rejects(client.getEnrollmentGroup("g1"), (e: unknown) => isDataPlaneError(e) && e.status === 0);
+        await assert.rejects(
+            client.getEnrollmentGroup("g1"),
+            (e: unknown) => isDataPlaneError(e) && e.status === 0,
+        );
         assert.deepStrictEqual(delays, [100]);
     });
 
@@ -149,7 +182,10 @@ describe("REST clients against the fake services", () => {
         assert.strictEqual(await client.getEnrollmentGroup("g1"), undefined);
         const created = await client.putEnrollmentGroup(GROUP);
         assert.match(created.etag ?? "", /^".+"$/, "DPS etags carry their quotes");
-        const updated = await client.putEnrollmentGroup({ ...GROUP, capabilities: { iotEdge: false } }, created.etag);
+        const updated = await client.putEnrollmentGroup(
+            { ...GROUP, capabilities: { iotEdge: false } },
+            created.etag,
+        );
         assert.strictEqual(dps.requests.at(-1)?.headers["if-match"], created.etag);
         await assert.rejects(
             client.putEnrollmentGroup(GROUP, created.etag),
@@ -164,14 +200,26 @@ describe("REST clients against the fake services", () => {
 
     it("hub: quotes the etag in If-Match, 412 when stale, 409 on create over an existing device", async () => {
         const client = new HubRegistryClient(hubConn);
-        const created = await client.putDevice({ deviceId: "d1", status: "enabled", capabilities: { iotEdge: false }, authentication: { type: "sas" } });
+        const created = await client.putDevice({
+            deviceId: "d1",
+            status: "enabled",
+            capabilities: { iotEdge: false },
+            authentication: { type: "sas" },
+        });
         assert.ok(created.etag && !created.etag.startsWith('"'));
         assert.ok(created.authentication?.symmetricKey?.primaryKey, "hub generated keys");
         const disabled = await client.putDevice({ ...created, status: "disabled" }, created.etag);
         assert.strictEqual(hub.requests.at(-1)?.headers["if-match"], `"${created.etag}"`);
         assert.strictEqual(disabled.status, "disabled");
-        await assert.rejects(client.putDevice({ deviceId: "d1" }), (e: unknown) => isDataPlaneError(e) && e.status === 409 && e.errorCode === "DeviceAlreadyExists");
-        await assert.rejects(client.deleteDevice("d1", created.etag), (e: unknown) => isDataPlaneError(e) && e.status === 412);
+        await assert.rejects(
+            client.putDevice({ deviceId: "d1" }),
+            (e: unknown) =>
+                isDataPlaneError(e) && e.status === 409 && e.errorCode === "DeviceAlreadyExists",
+        );
+        await assert.rejects(
+            client.deleteDevice("d1", created.etag),
+            (e: unknown) => isDataPlaneError(e) && e.status === 412,
+        );
         await client.deleteDevice("d1", disabled.etag);
         await client.deleteDevice("d1", disabled.etag);
         await client.deleteDevice("never");
@@ -180,10 +228,20 @@ describe("REST clients against the fake services", () => {
 
     it("the fake hub rejects an unquoted If-Match, as the real one does (FACTS.md §4)", async () => {
         const client = new HubRegistryClient(hubConn);
-        const created = await client.putDevice({ deviceId: "d2", authentication: { type: "none" } });
+        const created = await client.putDevice({
+            deviceId: "d2",
+            authentication: { type: "none" },
+        });
         const raw = new RestClient(hubConn);
         await assert.rejects(
-            raw.send({ method: "PUT", path: "/devices/d2", apiVersion: "2021-04-12", operation: "raw", body: { deviceId: "d2" }, ifMatch: created.etag }),
+            raw.send({
+                method: "PUT",
+                path: "/devices/d2",
+                apiVersion: "2021-04-12",
+                operation: "raw",
+                body: { deviceId: "d2" },
+                ifMatch: created.etag,
+            }),
             /Invalid ETag/,
         );
     });
@@ -191,24 +249,53 @@ describe("REST clients against the fake services", () => {
     it("the fakes answer 400 for bodies with properties the spec does not allow", async () => {
         const raw = new RestClient(dpsConn);
         await assert.rejects(
-            raw.send({ method: "PUT", path: "/enrollmentGroups/g1", apiVersion: "2021-10-01", operation: "raw", body: { ...GROUP, colour: "blue" } }),
+            raw.send({
+                method: "PUT",
+                path: "/enrollmentGroups/g1",
+                apiVersion: "2021-10-01",
+                operation: "raw",
+                body: { ...GROUP, colour: "blue" },
+            }),
             /HTTP 400.*additional properties 'colour'/,
         );
         await assert.rejects(
-            raw.send({ method: "PUT", path: "/enrollmentGroups/g1", apiVersion: "2021-10-01", operation: "raw", body: { ...GROUP, createdDateTimeUtc: "2020-01-01T00:00:00Z" } }),
+            raw.send({
+                method: "PUT",
+                path: "/enrollmentGroups/g1",
+                apiVersion: "2021-10-01",
+                operation: "raw",
+                body: { ...GROUP, createdDateTimeUtc: "2020-01-01T00:00:00Z" },
+            }),
             /HTTP 400.*createdDateTimeUtc/,
         );
         await assert.rejects(
-            raw.send({ method: "PUT", path: "/enrollmentGroups/g1", apiVersion: "2021-10-01", operation: "raw", body: { ...GROUP, reprovisionPolicy: { updateHubAssignment: true } } }),
+            raw.send({
+                method: "PUT",
+                path: "/enrollmentGroups/g1",
+                apiVersion: "2021-10-01",
+                operation: "raw",
+                body: { ...GROUP, reprovisionPolicy: { updateHubAssignment: true } },
+            }),
             /HTTP 400.*migrateDeviceData/,
         );
         const hubRaw = new RestClient(hubConn);
         await assert.rejects(
-            hubRaw.send({ method: "PUT", path: "/devices/d9", apiVersion: "2021-04-12", operation: "raw", body: { deviceId: "d9", capabilities: { iotEdge: true, gateway: true } } }),
+            hubRaw.send({
+                method: "PUT",
+                path: "/devices/d9",
+                apiVersion: "2021-04-12",
+                operation: "raw",
+                body: { deviceId: "d9", capabilities: { iotEdge: true, gateway: true } },
+            }),
             /HTTP 400.*gateway/,
         );
         await assert.rejects(
-            hubRaw.send({ method: "GET", path: "/devices/d9", apiVersion: "2020-03-13", operation: "raw" }),
+            hubRaw.send({
+                method: "GET",
+                path: "/devices/d9",
+                apiVersion: "2020-03-13",
+                operation: "raw",
+            }),
             /HTTP 400/,
         );
     });
@@ -221,11 +308,16 @@ describe("REST clients against the fake services", () => {
             return new Response(null, { status: 404 });
         }) as typeof fetch;
         try {
-            const { endpoint: _e, ...noEndpoint } = dpsConn;
-            assert.strictEqual(await new DpsClient(noEndpoint).getIndividualEnrollment("a b"), undefined);
+            const noEndpoint = { ...dpsConn, endpoint: undefined };
+            assert.strictEqual(
+                await new DpsClient(noEndpoint).getIndividualEnrollment("a b"),
+                undefined,
+            );
         } finally {
             globalThis.fetch = realFetch;
         }
-        assert.deepStrictEqual(seen, ["https://fleet-dps.azure-devices-provisioning.net/enrollments/a%20b?api-version=2021-10-01"]);
+        assert.deepStrictEqual(seen, [
+            "https://fleet-dps.azure-devices-provisioning.net/enrollments/a%20b?api-version=2021-10-01",
+        ]);
     });
 });

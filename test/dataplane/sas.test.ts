@@ -40,12 +40,19 @@ describe("SAS tokens (FACTS.md §3, §4)", () => {
             key: KEY,
             expiresAtSeconds: 1,
         });
-        assert.strictEqual(parseSharedAccessSignature(withPath)?.sr, "scope%2Fregistrations%2Fdev%281%29");
+        assert.strictEqual(
+            parseSharedAccessSignature(withPath)?.sr,
+            "scope%2Fregistrations%2Fdev%281%29",
+        );
     });
 
     it("expires ttl seconds after now and changes with the clock", () => {
-        const a = parseSharedAccessSignature(createServiceSasToken("h", "p", KEY, 1_000_000_500, 60));
-        const b = parseSharedAccessSignature(createServiceSasToken("h", "p", KEY, 1_000_010_000, 60));
+        const a = parseSharedAccessSignature(
+            createServiceSasToken("h", "p", KEY, 1_000_000_500, 60),
+        );
+        const b = parseSharedAccessSignature(
+            createServiceSasToken("h", "p", KEY, 1_000_010_000, 60),
+        );
         assert.strictEqual(a?.se, String(1_000_000 + 60));
         assert.strictEqual(b?.se, String(1_000_010 + 60));
         assert.notStrictEqual(a?.sig, b?.sig);
@@ -55,11 +62,17 @@ describe("SAS tokens (FACTS.md §3, §4)", () => {
         const base = { resourceUri: "h", keyName: "p", key: KEY, expiresAtSeconds: 10 };
         assert.throws(() => createSharedAccessSignature({ ...base, keyName: "" }), /policy name/);
         assert.throws(() => createSharedAccessSignature({ ...base, key: "" }), /policy key/);
-        assert.throws(() => createSharedAccessSignature({ ...base, expiresAtSeconds: 1.5 }), /expiry/);
+        assert.throws(
+            () => createSharedAccessSignature({ ...base, expiresAtSeconds: 1.5 }),
+            /expiry/,
+        );
     });
 
     it("parses only well-formed tokens", () => {
         assert.strictEqual(parseSharedAccessSignature("Bearer x"), undefined);
-        assert.strictEqual(parseSharedAccessSignature("SharedAccessSignature sr=a&se=1"), undefined);
+        assert.strictEqual(
+            parseSharedAccessSignature("SharedAccessSignature sr=a&se=1"),
+            undefined,
+        );
     });
 });

@@ -61,7 +61,10 @@ const ops = JSON.parse(fs.readFileSync(0, "utf8"));
 `;
 
 /** Serializes `provider`, writes it to a temp file and runs `ops` in a fresh node process. */
-async function runSerialized(provider: object, ops: Op[]): Promise<Array<{ ok: boolean; value?: any; message?: string }>> {
+async function runSerialized(
+    provider: object,
+    ops: Op[],
+): Promise<Array<{ ok: boolean; value?: any; message?: string }>> {
     const text = await serializeProvider(provider);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dynprov-"));
     try {
@@ -69,10 +72,14 @@ async function runSerialized(provider: object, ops: Op[]): Promise<Array<{ ok: b
         const childFile = path.join(dir, "child.js");
         fs.writeFileSync(providerFile, text);
         fs.writeFileSync(childFile, CHILD);
-        const child = spawn(process.execPath, [childFile, require.resolve("require-from-string"), providerFile], {
-            cwd: dir,
-            env: { PATH: process.env.PATH ?? "" },
-        });
+        const child = spawn(
+            process.execPath,
+            [childFile, require.resolve("require-from-string"), providerFile],
+            {
+                cwd: dir,
+                env: { PATH: process.env.PATH ?? "" },
+            },
+        );
         let out = "";
         let err = "";
         child.stdout.on("data", (d) => (out += String(d)));
@@ -103,7 +110,11 @@ describe("providers serialized as the engine does, run in a fresh process", () =
     });
 
     it("the serialized text is self-contained: only node built-ins are required", async () => {
-        for (const p of [new EnrollmentGroupProvider(), new IndividualEnrollmentProvider(), new HubDeviceIdentityProvider()]) {
+        for (const p of [
+            new EnrollmentGroupProvider(),
+            new IndividualEnrollmentProvider(),
+            new HubDeviceIdentityProvider(),
+        ]) {
             const text = await serializeProvider(p);
             const required = [...text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
             assert.deepStrictEqual([...new Set(required)].sort(), ["crypto"]);
@@ -112,7 +123,12 @@ describe("providers serialized as the engine does, run in a fresh process", () =
     });
 
     it("EnrollmentGroupProvider: create, diff, update, read, stale delete, delete", async () => {
-        const inputs = { ...dpsConn, enrollmentGroupId: "ser-group", attestation: { type: "symmetricKey" }, iotEdge: true };
+        const inputs = {
+            ...dpsConn,
+            enrollmentGroupId: "ser-group",
+            attestation: { type: "symmetricKey" },
+            iotEdge: true,
+        };
         const results = await runSerialized(new EnrollmentGroupProvider(), [
             { op: "create", args: [inputs] },
             { op: "diff", args: ["$id", "$outs", { ...inputs, iotEdge: false }] },
@@ -122,10 +138,17 @@ describe("providers serialized as the engine does, run in a fresh process", () =
             { op: "delete", args: ["$id", "$outs"] },
             { op: "delete", args: ["$id", "$outs"] },
         ]);
-        assert.deepStrictEqual(results.map((r) => r.ok), [true, true, true, true, false, true, true]);
+        assert.deepStrictEqual(
+            results.map((r) => r.ok),
+            [true, true, true, true, false, true, true],
+        );
         assert.strictEqual(results[0].value.id, "ser-group");
         assert.match(results[0].value.outs.primaryKey, /^[A-Za-z0-9+/]+=*$/);
-        assert.deepStrictEqual(results[1].value, { changes: true, replaces: [], deleteBeforeReplace: false });
+        assert.deepStrictEqual(results[1].value, {
+            changes: true,
+            replaces: [],
+            deleteBeforeReplace: false,
+        });
         assert.strictEqual(results[3].value.props.iotEdge, false);
         // The error message survives serialization (a serialized `class extends Error` loses it).
         assert.match(results[4].message ?? "", /changed outside Pulumi.*pulumi refresh/);
@@ -133,12 +156,19 @@ describe("providers serialized as the engine does, run in a fresh process", () =
     });
 
     it("IndividualEnrollmentProvider: create and delete (X.509)", async () => {
-        const inputs = { ...dpsConn, registrationId: "ser-dev", attestation: { type: "x509", clientCertificates: { primary: PEM_A } } };
+        const inputs = {
+            ...dpsConn,
+            registrationId: "ser-dev",
+            attestation: { type: "x509", clientCertificates: { primary: PEM_A } },
+        };
         const results = await runSerialized(new IndividualEnrollmentProvider(), [
             { op: "create", args: [inputs] },
             { op: "delete", args: ["$id", "$outs"] },
         ]);
-        assert.deepStrictEqual(results.map((r) => r.ok), [true, true]);
+        assert.deepStrictEqual(
+            results.map((r) => r.ok),
+            [true, true],
+        );
         assert.match(results[0].value.outs.certificateThumbprints.primary, /^[0-9A-F]{64}$/);
         assert.ok(dps.requestsTo("PUT", "/enrollments/ser-dev").length === 1);
         assert.strictEqual(dps.get("enrollments", "ser-dev"), undefined);
@@ -150,10 +180,18 @@ describe("providers serialized as the engine does, run in a fresh process", () =
             { op: "create", args: [inputs] },
             { op: "delete", args: ["$id", "$outs"] },
         ]);
-        assert.deepStrictEqual(results.map((r) => r.ok), [true, true]);
+        assert.deepStrictEqual(
+            results.map((r) => r.ok),
+            [true, true],
+        );
         assert.match(results[0].value.outs.deviceScope, /^ms-azure-iot-edge:\/\/ser-edge-/);
         assert.strictEqual(hub.get("ser-edge"), undefined);
-        assert.deepStrictEqual(hub.requests.filter((r) => r.path === "/devices/ser-edge").map((r) => `${r.method} ${r.status}`), ["GET 404", "PUT 200", "DELETE 204"]);
+        assert.deepStrictEqual(
+            hub.requests
+                .filter((r) => r.path === "/devices/ser-edge")
+                .map((r) => `${r.method} ${r.status}`),
+            ["GET 404", "PUT 200", "DELETE 204"],
+        );
     });
 
     it("the harness fails for a provider that captures a socket", async () => {
@@ -179,7 +217,10 @@ describe("providers serialized as the engine does, run in a fresh process", () =
                 return { id: inputs.id, outs: { token: sas.encodeUriComponentStrict(inputs.id) } };
             },
         };
-        assert.deepStrictEqual(await relative.create({ id: "a b" }), { id: "a b", outs: { token: "a%20b" } });
+        assert.deepStrictEqual(await relative.create({ id: "a b" }), {
+            id: "a b",
+            outs: { token: "a%20b" },
+        });
         const results = await runSerialized(relative, [{ op: "create", args: [{ id: "a b" }] }]);
         assert.strictEqual(results[0].ok, false);
         assert.match(results[0].message ?? "", /Cannot find module/);

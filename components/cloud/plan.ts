@@ -134,6 +134,24 @@ export function planCloud(fleet: ResolvedFleet, have: CertificateAvailability): 
             );
         }
     }
+    // `disableLocalAuth` turns off SAS with the hub's shared access policies, which both the
+    // DPS link (a policy connection string, FACTS.md §5 `iotHubs[].connectionString`) and our
+    // registry resources (policy SAS, FACTS.md §4) authenticate with.
+    for (const h of fleet.hubs.filter((x) => x.disableLocalAuth)) {
+        if (fleet.dps?.links.some((l) => l.hub === h.name)) {
+            problems.push(
+                `hub "${h.name}": disableLocalAuth turns off the shared access policies DPS links the hub with (fleet.dps.links)`,
+            );
+        }
+        const users = [...plans.values()].filter(
+            (p) => p.kind === "hubIdentity" && p.hub === h.name,
+        );
+        if (users.length > 0) {
+            problems.push(
+                `hub "${h.name}": disableLocalAuth turns off the registry policy SAS that creates the identities of ${users.map((u) => `"${u.deviceId}"`).join(", ")}`,
+            );
+        }
+    }
     const ordered = problems.length === 0 ? parentsFirst([...plans.values()], problems) : [];
 
     if (problems.length > 0) throw new CloudPlanError(problems);

@@ -179,6 +179,25 @@ describe("planCloud", function () {
         ]);
     });
 
+    it("refuses disableLocalAuth on a hub that DPS links or that holds our device identities", function () {
+        const raw = rawFleet();
+        raw.hubs = [
+            { name: "hub-a", disableLocalAuth: true },
+            { name: "hub-b", disableLocalAuth: true },
+        ];
+        const problems = planProblems(fleetOf(raw));
+        assert.deepStrictEqual(problems, [
+            'hub "hub-a": disableLocalAuth turns off the shared access policies DPS links the hub with (fleet.dps.links)',
+            'hub "hub-a": disableLocalAuth turns off the registry policy SAS that creates the identities of "gw-1", "child-1"',
+            'hub "hub-b": disableLocalAuth turns off the shared access policies DPS links the hub with (fleet.dps.links)',
+            'hub "hub-b": disableLocalAuth turns off the registry policy SAS that creates the identities of "ca-dev"',
+        ]);
+        // A hub nothing of ours reaches with SAS may disable it.
+        const ok = rawFleet();
+        ok.hubs = [...(ok.hubs as object[]), { name: "hub-c", disableLocalAuth: true }];
+        assert.doesNotThrow(() => planCloud(fleetOf(ok), ALL_CERTS));
+    });
+
     it("requires a hub-verified CA for certificateAuthority devices", function () {
         const raw = rawFleet();
         raw.pki = {

@@ -4,11 +4,13 @@
  * Each SshDevice is a private OpenSSH server (`/usr/sbin/sshd -D -e`, throwaway host and user
  * keys from ssh-keygen) listening on a free 127.0.0.1 port, running inside its own MOUNT
  * NAMESPACE (`unshare --mount --propagation private`), where:
- * - /etc, /var and /usr/local are overlayfs mounts whose upper layers live in the device root
- *   (a temp dir on the host): every write a step makes lands there, the host's real /etc, /var
- *   and /usr/local are untouched, and tests read results from the upper layers.
+ * - /etc, /var and /usr/local are overlayfs mounts whose upper layers sit on a tmpfs private to
+ *   the namespace: every write a step makes lands there and the host's real /etc, /var and
+ *   /usr/local are untouched. Tests read device files through /proc/<sshd pid>/root, which
+ *   resolves paths with the namespace's mounts.
  * - /etc/passwd and /etc/group add the device's own users aziotcs, aziotks, aziotid, aziottpm
- *   and iotedge (only inside the namespace; the host's files are not modified).
+ *   and iotedge, and an SSH user `edgeadmin` with passwordless sudo (/etc/sudoers.d), all only
+ *   inside the namespace; the host's files are not modified. root's login shell is /bin/sh.
  * - /etc/os-release is a symlink to a control file, so each test picks its OS.
  * - /run is a private tmpfs (sshd's privilege separation dir /run/sshd).
  * - /usr/local/sbin (first in the scripts' PATH) holds STAND-INS for what needs the internet,
@@ -40,6 +42,9 @@ export const DEVICE_USERS: Record<string, number> = {
     aziottpm: 7104,
     iotedge: 7105,
 };
+
+/** A non-root SSH user with passwordless sudo (only inside the device), for `sudo -n` steps. */
+export const ADMIN_USER = { name: "edgeadmin", uid: 7200 };
 
 export const OS_RELEASE = {
     ubuntu2204: [
@@ -271,10 +276,12 @@ export class SshDevice {
         for (const d of ["ssh", "control"]) {
             fs.mkdirSync(path.join(r, d));
         }
+        // Seeds of the overlay upper layers; copied onto a tmpfs inside the namespace at launch
+        // (overlayfs refuses an upper layer on some filesystems, e.g. another overlay).
         for (const name of ["etc", "var", "usr-local"]) {
-            fs.mkdirSync(path.join(r, "ovl", name, "upper"), { recursive: true });
-            fs.mkdirSync(path.join(r, "ovl", name, "work"), { recursive: true });
+            fs.mkdirSync(path.join(r, "seed", name), { recursive: true });
         }
+        fs.mkdirSync(path.join(r, "ovl"));
         // Keys (throwaway).
         execFileSync("ssh-keygen", [
             "-q",
@@ -306,7 +313,7 @@ export class SshDevice {
             ].join("\n"),
         );
         // Private /etc: users, groups, os-release (symlink to a control file).
-        const etc = path.join(r, "ovl", "etc", "upper");
+        const etc = path.join(r, "seed", "etc");
         // root's login shell is /bin/sh (dash) on the device: commands must not rely on bash,
         // and the host's ~/.bashrc is not sourced into every session.
         const passwd = fs
@@ -322,15 +329,36 @@ export class SshDevice {
                     .join("\n") +
                 "\n",
         );
+        fs.appendFileSync(
+            path.join(etc, "passwd"),
+            `${ADMIN_USER.name}:x:${ADMIN_USER.uid}:${ADMIN_USER.uid}::/tmp:/bin/sh\n`,
+        );
+        // pam_unix (sudo's account check) wants a shadow entry: "*" = no password, not locked.
+        const shadow = path.join(etc, "shadow");
+        fs.copyFileSync("/etc/shadow", shadow);
+        fs.appendFileSync(shadow, `${ADMIN_USER.name}:*:19000:0:99999:7:::\n`);
+        const hostShadow = fs.statSync("/etc/shadow");
+        fs.chownSync(shadow, hostShadow.uid, hostShadow.gid);
+        fs.chmodSync(shadow, hostShadow.mode & 0o777);
+        fs.mkdirSync(path.join(etc, "sudoers.d"), { mode: 0o755 });
+        fs.writeFileSync(
+            path.join(etc, "sudoers.d", "iotedge-fleet-test"),
+            `${ADMIN_USER.name} ALL=(ALL:ALL) NOPASSWD: ALL\n`,
+            { mode: 0o440 },
+        );
         fs.writeFileSync(
             path.join(etc, "group"),
-            group + users.map(([u, id]) => `${u}:x:${id}:`).join("\n") + "\n",
+            group +
+                [...users, [ADMIN_USER.name, ADMIN_USER.uid] as const]
+                    .map(([u, id]) => `${u}:x:${id}:`)
+                    .join("\n") +
+                "\n",
         );
         fs.symlinkSync(path.join(control, "os-release"), path.join(etc, "os-release"));
         this.setOsRelease(options.osRelease ?? OS_RELEASE.ubuntu2204);
         this.setControl("arch", options.arch ?? "amd64");
         // Stand-ins in /usr/local/sbin.
-        const sbin = path.join(r, "ovl", "usr-local", "upper", "sbin");
+        const sbin = path.join(r, "seed", "usr-local", "sbin");
         fs.mkdirSync(sbin, { recursive: true });
         fs.writeFileSync(path.join(sbin, ".standin-lib"), standinLib(control));
         for (const [name, body] of Object.entries(standins())) {
@@ -345,6 +373,12 @@ export class SshDevice {
             `workdir=${r}/ovl/${name}/work ${target}`;
         const setup = [
             "set -e",
+            `mount -t tmpfs -o mode=0755 tmpfs ${r}/ovl`,
+            ...["etc", "var", "usr-local"].map(
+                (n) =>
+                    `mkdir -p ${r}/ovl/${n}/upper ${r}/ovl/${n}/work && ` +
+                    `cp -a ${r}/seed/${n}/. ${r}/ovl/${n}/upper/`,
+            ),
             ovl("etc", "/etc"),
             ovl("var", "/var"),
             ovl("usr-local", "/usr/local"),
@@ -421,7 +455,7 @@ export class SshDevice {
     }
 
     /** The ssh argv remote.Command's connection amounts to, for a command string. */
-    sshArgv(command: string): string[] {
+    sshArgv(command: string, user = "root"): string[] {
         return [
             "-i",
             this.keyPath,
@@ -437,14 +471,14 @@ export class SshDevice {
             "IdentitiesOnly=yes",
             "-o",
             "LogLevel=ERROR",
-            "root@127.0.0.1",
+            `${user}@127.0.0.1`,
             command,
         ];
     }
 
     /** Run a command string over SSH with an optional stdin payload, like remote.Command. */
-    async run(command: string, stdin?: string): Promise<RunResult> {
-        const argv = this.sshArgv(command);
+    async run(command: string, stdin?: string, user = "root"): Promise<RunResult> {
+        const argv = this.sshArgv(command, user);
         return new Promise((resolve, reject) => {
             const child = spawn("ssh", argv, { stdio: ["pipe", "pipe", "pipe"] });
             let stdout = "";
@@ -479,18 +513,15 @@ export class SshDevice {
         ]);
     }
 
-    /** Where a device path's content lives on the host (the overlay upper layers). */
+    /**
+     * A host path that reads a device path through the device's mount namespace
+     * (`/proc/<sshd pid>/root` resolves paths with that namespace's mounts).
+     */
     hostPath(devicePath: string): string {
-        for (const [prefix, name] of [
-            ["/etc/", "etc"],
-            ["/var/", "var"],
-            ["/usr/local/", "usr-local"],
-        ] as const) {
-            if (devicePath.startsWith(prefix)) {
-                return path.join(this.root, "ovl", name, "upper", devicePath.slice(prefix.length));
-            }
+        if (!devicePath.startsWith("/") || this.proc?.pid === undefined) {
+            throw new Error(`bad device path ${devicePath} or device not running`);
         }
-        throw new Error(`${devicePath} is not under an overlaid directory`);
+        return `/proc/${this.proc.pid}/root${devicePath}`;
     }
 
     exists(devicePath: string): boolean {

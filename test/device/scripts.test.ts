@@ -20,7 +20,7 @@ import * as path from "path";
 
 import { DEVICE_DIRS, DEVICE_FILES } from "../../components/device/layout";
 import * as steps from "../../components/device/steps";
-import { OS_RELEASE, RunResult, SshDevice } from "./harness";
+import { ADMIN_USER, OS_RELEASE, RunResult, SshDevice } from "./harness";
 
 const ROOT: steps.ShellTarget = { sudo: false };
 const VERSIONS = { aziotEdge: "1.5.21-1", aziotIdentityService: "1.5.6-1" };
@@ -389,6 +389,33 @@ describe("device scripts over real SSH (stand-ins: apt-get, dpkg-query, dpkg, cu
         ok(await runStep(dev, applyStep(CONFIG_V1, { check: "none" })));
         assert.deepEqual(callsOf(dev, "iotedge", "check"), []);
         dev.setControl("check", undefined);
+    });
+
+    it("a non-root SSH user runs the same steps through `sudo -n` (real sudo); without it the step refuses", async function () {
+        if (!fs.existsSync("/usr/bin/sudo")) {
+            this.skip(); // Debian package `sudo` is not installed
+        }
+        const asAdmin = (step: steps.StepCommand) =>
+            dev.run(step.command, step.stdin, ADMIN_USER.name);
+        const noSudo = await asAdmin(steps.filesStep(m.files, undefined, ROOT));
+        assert.notEqual(noSudo.code, 0);
+        assert.match(noSudo.stderr, /must run as root/);
+        const sudo = steps.shellTargetFor(ADMIN_USER.name);
+        assert.deepEqual(sudo, { sudo: true });
+        ok(await asAdmin(steps.filesStep(m.files, undefined, sudo)));
+        const key = DEVICE_FILES["identity-key"].path;
+        // Only root can hand a file to aziotks: proves the step really ran through sudo.
+        assert.equal((await dev.stat([key]))[key], "aziotks:aziotks 600");
+        const apply = ok(
+            await asAdmin(
+                steps.applyStep(
+                    { configToml: CONFIG_V1, healthTimeoutSeconds: 10, check: "configuration" },
+                    sudo,
+                ),
+            ),
+        );
+        assert.match(apply.stdout, /iotedge system status: healthy/);
+        assert.equal(dev.read("/etc/aziot/config.toml"), CONFIG_V1);
     });
 
     it("delete: stops IoT Edge and leaves no key, certificate or config behind", async () => {

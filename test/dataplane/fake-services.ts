@@ -462,7 +462,8 @@ export class FakeDps extends FakeService {
                 }
                 const bytes = Buffer.from(String(sk[k]), "base64");
                 if (bytes.toString("base64") !== sk[k] || bytes.length < 16 || bytes.length > 64) {
-                    return `attestation.symmetricKey.${k} must be base64 of 16-64 bytes`;
+                    // Echoes the value, as some services do: the client must redact it.
+                    return `attestation.symmetricKey.${k} '${String(sk[k])}' must be base64 of 16-64 bytes`;
                 }
             }
             att.symmetricKey = sk;

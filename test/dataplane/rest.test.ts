@@ -119,7 +119,8 @@ describe("REST clients against the fake services", () => {
             () => assert.fail("accepted"),
             (e: Error) => e,
         );
-        assert.match(err.message, /HTTP 400/);
+        assert.match(err.message, /HTTP 400.*primaryKey '\*\*\*' must be base64/);
+        assert.ok(!err.message.includes("c2hvcnQ="), "the service echoed the key; we must not");
         assert.ok(!err.message.includes(GROUP.attestation.symmetricKey.secondaryKey));
     });
 

@@ -372,6 +372,16 @@ describe("device scripts over real SSH (stand-ins: apt-get, dpkg-query, dpkg, cu
         assert.equal(appliedConfig(dev), false, "recorded once healthy");
     });
 
+    it("a failing `iotedge config apply` fails the step with the daemon's last log lines", async () => {
+        dev.setControl("apply-rc", "1");
+        const res = await runStep(dev, applyStep(CONFIG_V1 + "# changed\n"));
+        dev.setControl("apply-rc", undefined);
+        assert.notEqual(res.code, 0);
+        assert.match(res.stderr, /iotedge config apply failed/);
+        assert.match(res.stderr, /daemon log line 100\n/);
+        ok(await runStep(dev, applyStep(CONFIG_V1)));
+    });
+
     it("check modes: `configuration` fails on configuration errors, `all` also on connectivity, `none` skips", async () => {
         dev.setControl("check", "config-errors");
         const conf = await runStep(dev, applyStep(CONFIG_V1));

@@ -10,6 +10,12 @@ applied="$STATE_DIR/applied.sha256"
 
 command -v iotedge >/dev/null 2>&1 || die "iotedge is not installed (did the install step run?)"
 
+# The daemon's own logs (not secret-bearing): printed on any failure below.
+show_logs() {
+    printf '%s\n' "--- last lines of 'iotedge system logs' ---" >&2
+    iotedge system logs 2>&1 | tail -n 40 >&2 || :
+}
+
 mkdir -p /etc/aziot
 find /etc/aziot -maxdepth 1 -type f -name '.config.toml.iotedge-fleet.*' -exec rm -f {} + || :
 
@@ -51,7 +57,10 @@ previous=$(cat "$applied" 2>/dev/null || :)
 result=unchanged
 if [ "$wanted" != "$previous" ]; then
     say "applying configuration"
-    iotedge config apply -c "$config"
+    if ! iotedge config apply -c "$config"; then
+        show_logs
+        die "iotedge config apply failed"
+    fi
     result=changed
 else
     say "configuration already applied"
@@ -66,11 +75,6 @@ healthy() {
     fi
     printf '%s\n' "$status" | grep -q '^[[:space:]]*aziot-edged[[:space:]][[:space:]]*Running' &&
         ! printf '%s\n' "$status" | grep -q 'Down'
-}
-
-show_logs() {
-    printf '%s\n' "--- last lines of 'iotedge system logs' ---" >&2
-    iotedge system logs 2>&1 | tail -n 40 >&2 || :
 }
 
 deadline=$(($(date +%s) + HEALTH_TIMEOUT))

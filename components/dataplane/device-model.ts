@@ -167,6 +167,10 @@ export function toDeviceBody(props: DeviceIdentityProps, current?: DeviceIdentit
         body.parentScopes = props.parentDeviceScope !== undefined ? [props.parentDeviceScope] : [];
     } else if (props.parentDeviceScope !== undefined) {
         body.deviceScope = props.parentDeviceScope;
+    } else if (current?.deviceScope !== undefined) {
+        // A leaf leaving its parent: clear the scope explicitly, else the hub keeps it (the
+        // Azure CLI's `device-identity children remove` also sets an empty deviceScope).
+        body.deviceScope = "";
     }
     return body;
 }

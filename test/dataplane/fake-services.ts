@@ -44,14 +44,14 @@ function loadJson(file: string): Json {
 }
 
 /** Request-side JSON schema of the DPS spec definitions (closed objects, no read-only props). */
-export function dpsRequestDefinitions(): Json {
+export function dpsRequestDefinitions(side: "request" | "response" = "request"): Json {
     const spec = loadJson("dps-service-2021-10-01.json");
     const defs = JSON.parse(JSON.stringify(spec.definitions)) as Record<string, Json>;
     for (const [name, def] of Object.entries(defs)) {
         const props = def.properties as Record<string, Json> | undefined;
         if (props !== undefined) {
             for (const [p, v] of Object.entries(props)) {
-                if (v.readOnly === true) {
+                if (v.readOnly === true && side === "request") {
                     delete props[p];
                 }
             }
@@ -305,7 +305,14 @@ abstract class FakeService {
             return;
         }
         const decodedPath = decodeURIComponent(url.pathname);
-        const out = this.route(record.method, decodedPath, req.headers, body);
+        let out: ReturnType<FakeService["route"]>;
+        try {
+            out = this.route(record.method, decodedPath, req.headers, body);
+        } catch (e) {
+            // A bug in the fake itself: a non-retryable status the tests will notice.
+            fail(418, "FakeServiceBug", String((e as Error).message));
+            return;
+        }
         record.status = out.status;
         send(out.status, out.body, out.headers);
     }
@@ -343,6 +350,23 @@ export class FakeDps extends FakeService {
             enrollmentGroups: this.ajv.compile({ $ref: "dps#/definitions/EnrollmentGroup" }),
             enrollments: this.ajv.compile({ $ref: "dps#/definitions/IndividualEnrollment" }),
         };
+        // The fake's own answers must fit the spec too (read-only properties allowed).
+        this.ajv.addSchema({ $id: "dps-out", definitions: dpsRequestDefinitions("response") });
+        this.responseValidators = {
+            enrollmentGroups: this.ajv.compile({ $ref: "dps-out#/definitions/EnrollmentGroup" }),
+            enrollments: this.ajv.compile({ $ref: "dps-out#/definitions/IndividualEnrollment" }),
+        };
+    }
+
+    private readonly responseValidators: Record<DpsKind, ValidateFunction>;
+
+    /** Throws if the fake is about to answer with a body the spec does not allow. */
+    private checked(kind: DpsKind, body: Json): Json {
+        const validate = this.responseValidators[kind];
+        if (!validate(body)) {
+            throw new Error(`fake DPS answer breaks the spec: ${this.validationError(validate)}`);
+        }
+        return body;
     }
 
     /** The stored record (as the service would return it), or undefined. */
@@ -411,7 +435,7 @@ export class FakeDps extends FakeService {
             case "GET":
                 return current === undefined
                     ? err(404, "NotFound", `${kind} ${id} not found`)
-                    : { status: 200, body: this.view(current) };
+                    : { status: 200, body: this.checked(kind, this.view(current)) };
             case "DELETE":
                 if (current === undefined) return err(404, "NotFound", `${kind} ${id} not found`);
                 store.delete(id.toLowerCase());
@@ -444,7 +468,7 @@ export class FakeDps extends FakeService {
                 b.lastUpdatedDateTimeUtc = now;
                 const stored = { body: b, etag: `"${this.nextEtag()}"` };
                 store.set(id.toLowerCase(), stored);
-                return { status: 200, body: this.view(stored) };
+                return { status: 200, body: this.checked(kind, this.view(stored)) };
             }
             default:
                 return err(405, "MethodNotAllowed", method);

@@ -370,6 +370,18 @@ describe("HubDeviceIdentityProvider against the fake hub", () => {
             }),
         );
         assert.strictEqual(clean.changes, false);
+        // The leaf leaves its gateway: the scope is cleared, not kept.
+        const alone = await p.update(
+            "sensor-1",
+            leaf.outs,
+            inputs({
+                deviceId: "sensor-1",
+                iotEdge: false,
+                authentication: { type: "certificateAuthority" },
+            }),
+        );
+        assert.strictEqual(hub.get("sensor-1")!.deviceScope, "");
+        assert.strictEqual(alone.outs.parentDeviceScope, undefined);
         // Re-parent the child edge device to the top: update in place, its own scope unchanged.
         const moved = await p.update("edge-l4", child.outs, inputs({ deviceId: "edge-l4" }));
         assert.deepStrictEqual(hub.get("edge-l4")!.parentScopes, []);

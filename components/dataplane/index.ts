@@ -1,5 +1,6 @@
 /** Data-plane resources azure-native lacks (DPS enrollments, hub device identities). */
 export {
+    derivedDeviceKey,
     EnrollmentGroup,
     EnrollmentGroupArgs,
     IndividualEnrollment,

@@ -10,6 +10,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { TwinCollection } from "./dps-client";
+import { deriveDeviceKey } from "./derive-key";
 import type { AllocationPolicy } from "./enrollment-model";
 import {
     EnrollmentGroupProvider,
@@ -331,4 +332,23 @@ export class HubDeviceIdentity extends pulumi.dynamic.Resource {
         this.primaryKey = pulumi.secret(this.primaryKey);
         this.secondaryKey = pulumi.secret(this.secondaryKey);
     }
+}
+
+/**
+ * The derived device key of `registrationId` in a symmetric-key enrollment group, as a secret
+ * Output: `base64(HMAC-SHA256(base64decode(groupKey), registrationId))` (FACTS.md §3). Pass
+ * `group.primaryKey` as `groupKey`.
+ */
+export function derivedDeviceKey(
+    groupKey: pulumi.Input<string | undefined>,
+    registrationId: pulumi.Input<string>,
+): pulumi.Output<string> {
+    return pulumi.secret(
+        pulumi.all([groupKey, registrationId]).apply(([key, id]) => {
+            if (key === undefined) {
+                throw new Error(`no group key to derive the key of '${id}' from`);
+            }
+            return deriveDeviceKey(key, id);
+        }),
+    );
 }

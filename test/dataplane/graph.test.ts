@@ -206,6 +206,12 @@ describe("data-plane resources in the graph (under mocks)", function () {
         assert.strictEqual(await pulumi.isSecret(group.etag), false);
     });
 
+    it("derives device keys from the group key as secrets", async () => {
+        const key = dp.derivedDeviceKey(group.primaryKey, "dev-07");
+        assert.strictEqual(await pulumi.isSecret(key), true);
+        assert.strictEqual(await promiseOf(key), dp.deriveDeviceKey(GENERATED, "dev-07"));
+    });
+
     it("exposes the edge device scope for children", async () => {
         assert.strictEqual(await promiseOf(gateway.deviceScope), "ms-azure-iot-edge://gw-1");
     });

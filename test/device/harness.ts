@@ -260,14 +260,27 @@ export class SshDevice {
         return path.join(this.root, "control");
     }
 
+    /**
+     * Start a device. A failed start is cleaned up and retried (another test run on the same
+     * machine may grab the free port between probing and sshd binding it).
+     */
     static async start(options: DeviceOptions = {}): Promise<SshDevice> {
-        const root = fs.mkdtempSync(path.join(os.tmpdir(), "iotedge-fleet-device-"));
-        fs.chmodSync(root, 0o755);
-        const port = await freePort();
-        const dev = new SshDevice(root, port, path.join(root, "ssh", "id_ed25519"));
-        dev.prepare(options);
-        await dev.launch();
-        return dev;
+        let lastError: unknown;
+        for (let attempt = 0; attempt < 3; attempt++) {
+            const root = fs.mkdtempSync(path.join(os.tmpdir(), "iotedge-fleet-device-"));
+            fs.chmodSync(root, 0o755);
+            const port = await freePort();
+            const dev = new SshDevice(root, port, path.join(root, "ssh", "id_ed25519"));
+            try {
+                dev.prepare(options);
+                await dev.launch();
+                return dev;
+            } catch (e) {
+                lastError = e;
+                await dev.stop();
+            }
+        }
+        throw lastError;
     }
 
     private prepare(options: DeviceOptions): void {

@@ -166,7 +166,9 @@ describe("device/EdgeDevice (graph under mocks)", function () {
     });
 
     it("sends keys only on stdin: stdin secret, commands and triggers secret-free, logging none, secret outputs declared", async () => {
-        await build("d5", linuxArgs("dev-5"));
+        const dev = await build("d5", linuxArgs("dev-5"));
+        assert.equal(await pulumi.isSecret(dev.files.stdin), true, "stdin Output is secret");
+        assert.equal(await pulumi.isSecret(dev.apply.stdin), false, "config.toml is not");
         const files = input("d5-files");
         assert.ok(isSecretInput(files.stdin), "files stdin is secret");
         const keyLine = String(files.stdin.value)

@@ -498,6 +498,17 @@ describe("install step: OS and architecture detection over real SSH (stand-ins: 
         assert.deepEqual(callsOf(dev, "apt-get"), []);
     });
 
+    it("fails when apt-get fails (stand-in configured to fail), with apt's message", async () => {
+        dev.setOsRelease(OS_RELEASE.debian12);
+        dev.setControl("arch", "arm64");
+        dev.setControl("fail-apt-get", "1");
+        const res = await install();
+        dev.setControl("fail-apt-get", undefined);
+        assert.notEqual(res.code, 0);
+        assert.match(res.stderr, /E: stand-in apt-get configured to fail/);
+        assert.doesNotMatch(res.stdout, /result:/);
+    });
+
     it("Raspberry Pi OS 11 on armhf uses Microsoft's Debian 11 repository", async () => {
         dev.clearCalls();
         dev.setOsRelease(OS_RELEASE.raspbian11);

@@ -91,6 +91,11 @@ export class FleetCloud extends pulumi.ComponentResource {
     public readonly dpsDeviceHostName?: pulumi.Output<string>;
     /** Enrollment groups by name. */
     public readonly enrollmentGroups: Record<string, EnrollmentGroup>;
+    /**
+     * Primary key of each symmetric-key group, by group name (secret): what device keys are
+     * derived from (e.g. for `iotedge-fleet derive-key` on a device added outside the stack).
+     */
+    public readonly groupPrimaryKeys: Record<string, pulumi.Output<string>>;
     /** Individual enrollments by device ID. */
     public readonly individualEnrollments: Record<string, IndividualEnrollment>;
     /** Hub device identities by device ID. */
@@ -112,6 +117,7 @@ export class FleetCloud extends pulumi.ComponentResource {
         this.dpsServiceHostName = built.dps?.serviceOperationsHostName;
         this.dpsDeviceHostName = built.dps?.deviceProvisioningHostName;
         this.enrollmentGroups = built.enrollmentGroups;
+        this.groupPrimaryKeys = built.groupPrimaryKeys;
         this.individualEnrollments = built.individualEnrollments;
         this.deviceIdentities = built.deviceIdentities;
         this.devices = built.devices;
@@ -129,6 +135,7 @@ interface BuiltCloud {
     hubs: Record<string, IotHub>;
     dps?: ProvisioningService;
     enrollmentGroups: Record<string, EnrollmentGroup>;
+    groupPrimaryKeys: Record<string, pulumi.Output<string>>;
     individualEnrollments: Record<string, IndividualEnrollment>;
     deviceIdentities: Record<string, HubDeviceIdentity>;
     devices: Record<string, DeviceCloudOutputs>;
@@ -438,6 +445,7 @@ function buildFleetCloud(name: string, args: FleetCloudArgs, parent: FleetCloud)
         hubs,
         dps,
         enrollmentGroups,
+        groupPrimaryKeys: groupKeys,
         individualEnrollments,
         deviceIdentities,
         devices,

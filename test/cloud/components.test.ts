@@ -13,8 +13,6 @@ import {
     secretAlong,
 } from "./harness";
 
-installMocks();
-
 type HubModule = typeof import("../../components/hub");
 type DpsModule = typeof import("../../components/dps");
 

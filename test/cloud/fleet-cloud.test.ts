@@ -26,8 +26,6 @@ import {
     secretLookup,
 } from "./harness";
 
-installMocks();
-
 type CloudModule = typeof import("../../components/cloud");
 type FleetModule = typeof import("../../components/fleet");
 type DeriveModule = typeof import("../../components/dataplane/derive-key");
@@ -373,6 +371,9 @@ describe("FleetCloud graph", function () {
 
     it("gives group devices the derived key of their registration ID, as a secret", async function () {
         const groupKey = randomKey("fleet-group-sym-group-primary-key");
+        assert.deepStrictEqual(Object.keys(fc.groupPrimaryKeys), ["sym-group"]);
+        assert.strictEqual(await pulumi.isSecret(fc.groupPrimaryKeys["sym-group"]), true);
+        assert.strictEqual(await promiseOf(fc.groupPrimaryKeys["sym-group"]), groupKey);
         for (const [id, reg] of [
             ["sym-1", "sym-1"],
             ["sym-2", "sym-2-reg"],

@@ -16,8 +16,6 @@ import {
     secretLookup,
 } from "./harness";
 
-installMocks();
-
 type CloudModule = typeof import("../../components/cloud");
 type FleetModule = typeof import("../../components/fleet");
 

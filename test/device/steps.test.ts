@@ -263,6 +263,25 @@ describe("device/steps (pure builders)", function () {
             assert.ok(script.endsWith(steps.SCRIPTS.eflowProvision));
         });
 
+        it("stays under cmd.exe's 8191-character command line limit (OpenSSH's default Windows shell)", () => {
+            const id = "d".repeat(128); // IoT Hub device and DPS registration IDs are at most 128
+            const p = {
+                idScope: "0ne00ABCDEF",
+                registrationId: id,
+                provisioningType: "DpsSymmetricKey" as const,
+            };
+            const commands = [
+                steps.eflowInstallStep(id).command,
+                steps.eflowFilesStep(id, [{ role: "symmetric-key", content: "a2V5" }]).command,
+                steps.eflowProvisionStep(id, p).command,
+                steps.eflowProvisionStep(id, { ...p, provisioningType: "DpsX509" }).command,
+                steps.eflowTeardownCommand(id),
+            ];
+            for (const c of commands) {
+                assert.ok(c.length < 8191, `${c.length} characters`);
+            }
+        });
+
         it("files step rejects roles EFLOW does not use", () => {
             assert.throws(
                 () => steps.eflowFilesStep("d", [{ role: "edge-ca-key", content: "k" }]),

@@ -63,12 +63,15 @@ export function knownAfterApply(what: string): string {
  * placeholder.
  */
 function previewOutputs(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
+    // A secret input object (e.g. DPS properties carrying link connection strings) arrives
+    // wrapped; the provider would answer with the plain object, its secrets masked.
+    const props = (v: unknown) => (isSecretMarker(v) ? v.value : v) as Record<string, unknown> | undefined;
     switch (type) {
         case "azure-native:iothub:IotHubResource": {
             const hub = inputs.resourceName ?? name;
             return {
                 name: hub,
-                properties: { ...(inputs.properties ?? {}), hostName: `${hub}.azure-devices.net` },
+                properties: { ...props(inputs.properties), hostName: `${hub}.azure-devices.net` },
             };
         }
         case "azure-native:deviceprovisioningservices:IotDpsResource": {
@@ -76,7 +79,7 @@ function previewOutputs(type: string, name: string, inputs: Record<string, any>)
             return {
                 name: dps,
                 properties: {
-                    ...(inputs.properties ?? {}),
+                    ...props(inputs.properties),
                     idScope: knownAfterApply(`ID scope of DPS ${dps}`),
                     serviceOperationsHostName: `${dps}.azure-devices-provisioning.net`,
                     deviceProvisioningHostName: "global.azure-devices-provisioning.net",

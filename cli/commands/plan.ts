@@ -83,12 +83,20 @@ export async function runProgramUnderMocks(stack: StackConfig): Promise<{
     const recorder = new PlanRecorder();
     // preview = true: this is a preview; values not known until `pulumi up` stay unknown.
     await pulumi.runtime.setMocks(recorder, stack.project, stack.stack, true);
-    recorder.install();
     const secretKeys = [...new Set([...stack.secretKeys, ...referencedSecretKeys(stack.fleet, stack.project)])];
     pulumi.runtime.setAllConfig(stack.values, secretKeys);
 
     const { runFleetProgram } = await import("../../components/program");
-    const program = runFleetProgram();
+    // As the Pulumi nodejs runtime does: the program runs inside the root Stack resource, and
+    // its return value becomes the stack's outputs.
+    let program: FleetProgramResult | undefined;
+    const stackOutputs = pulumi.runtime.runInPulumiStack(async () => {
+        recorder.install();
+        program = runFleetProgram();
+        return program.outputs;
+    });
+    await stackOutputs;
+    if (program === undefined) throw new Error("the program did not run");
     const configs = new Map<string, string>();
     for (const [deviceId, device] of Object.entries(program.devices)) {
         const toml = await settled(device.configToml);

@@ -14,6 +14,7 @@ import {
     PKI_IDENTITY_METHODS,
 } from "./resolve";
 import { AutoRenewConfig, fleetSchema } from "./schema";
+import { configProblems } from "../device/render-validate";
 
 export interface FleetProblem {
     /** Field path, e.g. `fleet.devices[3].registrationId`. */
@@ -181,6 +182,20 @@ function semanticProblems(fleet: ResolvedFleet, options: CheckOptions): FleetPro
             cur = cas.get(cur.issuer)!;
         }
     });
+    fleet.pki.cas.forEach((ca, i) => {
+        if (!ca.import && ca.earlyRenewalDays >= ca.validityDays) {
+            // Renewal would be due the moment the certificate exists: every `pulumi up` replaces it.
+            add(`fleet.pki.cas[${i}].earlyRenewalDays`, `${ca.earlyRenewalDays} must be below validityDays (${ca.validityDays})`);
+        }
+    });
+    for (const [field, days] of [
+        ["identityValidityDays", fleet.pki.identityValidityDays],
+        ["edgeCaValidityDays", fleet.pki.edgeCaValidityDays],
+    ] as const) {
+        if (fleet.pki.earlyRenewalDays >= days) {
+            add("fleet.pki.deviceCertificates.earlyRenewalDays", `${fleet.pki.earlyRenewalDays} must be below ${field} (${days})`);
+        }
+    }
     if (!cas.has(fleet.pki.defaultIssuer)) {
         add("fleet.pki.defaultIssuer", `no CA named "${fleet.pki.defaultIssuer}" in fleet.pki.cas`);
     }
@@ -241,6 +256,9 @@ function semanticProblems(fleet: ResolvedFleet, options: CheckOptions): FleetPro
     );
     for (const device of fleet.devices) {
         checkDevice(device, fleet, { cas, hubs, linked, groups }, add, needConfig);
+        // What config.toml itself constrains beyond the model (FACTS.md §2), kept beside the
+        // renderer that has to honour it.
+        problems.push(...configProblems(device));
     }
     return problems;
 }

@@ -203,6 +203,16 @@ describe("fleet validation", () => {
             ['fleet.devices[5].issuer: the identity certificate must chain to the group\'s CA "devices", not "root"'],
         ],
         [
+            "device certificates renewed before they are issued",
+            (f) => (f.pki.deviceCertificates = { identityValidityDays: 30, earlyRenewalDays: 30 }),
+            ["fleet.pki.deviceCertificates.earlyRenewalDays: 30 must be below identityValidityDays (30)"],
+        ],
+        [
+            "a CA whose early renewal is not shorter than its validity",
+            (f) => Object.assign(f.pki.cas[1], { validityDays: 90, earlyRenewalDays: 90 }),
+            ["fleet.pki.cas[1].earlyRenewalDays: 90 must be below validityDays (90)"],
+        ],
+        [
             "a CA issued by a CA that does not exist",
             (f) => (f.pki.cas[1].issuer = "nope"),
             ['fleet.pki.cas[1].issuer: no CA named "nope" in fleet.pki.cas'],

@@ -1,0 +1,38 @@
+/**
+ * The program: what `pulumi up` runs (index.ts) and what the offline plan runs under mocks
+ * (cli/commands/plan.ts). Reads and validates the fleet from the stack's config, then declares
+ * it. Kept apart from index.ts so both run exactly the same code.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { loadFleetFromConfig } from "./fleet/pulumi-config";
+import { ResolvedFleet } from "./fleet/resolve";
+import { FleetDeviceOutputs, IotEdgeFleet } from "./iotedge-fleet";
+
+export interface FleetProgramResult {
+    fleet: ResolvedFleet;
+    component: IotEdgeFleet;
+    devices: Record<string, FleetDeviceOutputs>;
+    /** The stack outputs (index.ts exports these): nothing secret. */
+    outputs: {
+        hubHostNames: pulumi.Output<Record<string, string>>;
+        dpsIdScope?: pulumi.Output<string>;
+        dpsServiceHostName?: pulumi.Output<string>;
+        devices: string[];
+    };
+}
+
+export function runFleetProgram(): FleetProgramResult {
+    const { fleet, secrets } = loadFleetFromConfig();
+    const component = new IotEdgeFleet("fleet", { fleet, secrets });
+    return {
+        fleet,
+        component,
+        devices: component.devices,
+        outputs: {
+            hubHostNames: pulumi.output(component.cloud.hubHostNames),
+            dpsIdScope: component.cloud.idScope,
+            dpsServiceHostName: component.cloud.dpsServiceHostName,
+            devices: fleet.devices.map((d) => d.deviceId),
+        },
+    };
+}

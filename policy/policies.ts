@@ -193,7 +193,12 @@ function knownStdin(props: Record<string, unknown>): string | undefined {
         const stdin = props.stdin;
         return typeof stdin === "string" ? stdin : undefined;
     } catch (e) {
-        if (e instanceof UnknownValueError) {
+        // By name as well: a second copy of @pulumi/policy (policy/node_modules next to the
+        // root one, in a checkout where both are installed) has its own error class.
+        if (
+            e instanceof UnknownValueError ||
+            (e as object)?.constructor?.name === "UnknownValueError"
+        ) {
             return undefined;
         }
         throw e;

@@ -27,7 +27,9 @@ done
 rmdir /var/aziot 2>/dev/null || :
 
 for generated in /var/lib/aziot/certd/certs /var/lib/aziot/keyd/keys; do
-    [ -d "$generated" ] && find "$generated" -mindepth 1 -delete
+    if [ -d "$generated" ]; then
+        find "$generated" -mindepth 1 -delete
+    fi
 done
 
 if [ -n "$TRUST_STORE_PATH" ] && [ -e "$TRUST_STORE_PATH" ]; then

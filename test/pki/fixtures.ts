@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { checkFleet, ResolvedFleet } from "../../components/fleet";
+import { checkFleet, fleetSchema, resolveFleet, ResolvedFleet } from "../../components/fleet";
 
 /**
  * A fresh self-signed certificate (new key, random serial) with the given CN, PEM. Two calls
@@ -154,6 +154,11 @@ export function pkiFleetConfig(partner: { certificatePem: string; chainPem: stri
             },
         ],
     };
+}
+
+/** Schema and defaults only: for planPki's own guards, which checkFleet would pre-empt. */
+export function resolvedUnchecked(config: unknown): ResolvedFleet {
+    return resolveFleet(fleetSchema.parse(config));
 }
 
 /** The fleet config through the real model (schema, defaults, validation). */

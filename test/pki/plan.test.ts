@@ -10,7 +10,7 @@ import {
     usesEst,
 } from "../../components/pki/plan";
 import { splitPemCertificates, thumbprints } from "../../components/pki/thumbprint";
-import { makeCert, pkiFleetConfig, resolved } from "./fixtures";
+import { makeCert, pkiFleetConfig, resolved, resolvedUnchecked } from "./fixtures";
 
 describe("pki/plan", () => {
     let partner: { certificatePem: string; chainPem: string };
@@ -276,10 +276,11 @@ describe("pki/plan", () => {
         });
 
         it("reports every problem at once, with paths", () => {
-            const f = fleet((c) => {
-                c.pki.deviceCertificates.earlyRenewalDays = 200;
-                c.pki.cas[2].earlyRenewalDays = 1000;
-            });
+            // checkFleet reports these renewal windows first; planPki guards on its own too.
+            const config = pkiFleetConfig(partner);
+            config.pki.deviceCertificates.earlyRenewalDays = 200;
+            config.pki.cas[2].earlyRenewalDays = 1000;
+            const f = resolvedUnchecked(config);
             const devices = f.devices.map((d) => ({ ...d }));
             devices[1] = { ...devices[1], deviceId: "manual-1" };
             devices[2] = {

@@ -3,7 +3,7 @@
  * (`checkFleet`: schema, defaults, cross-field rules), so the renderer is tested on what the
  * program really passes it.
  */
-import { checkFleet, ResolvedDevice } from "../../components/fleet";
+import { checkFleet, fleetSchema, resolveFleet, ResolvedDevice } from "../../components/fleet";
 import { CloudFacts } from "../../components/device/render";
 
 /** Raw device config as a user writes it under `fleet.devices[]` (checked by the schema). */
@@ -69,6 +69,17 @@ export function resolveDevices(
         );
     }
     return result.fleet.devices;
+}
+
+/**
+ * Resolve through the schema and defaults only, skipping checkFleet's cross-field rules (which
+ * include configProblems): for testing those rules on devices checkFleet would reject.
+ */
+export function resolveDevicesUnchecked(
+    devices: RawDevice[],
+    defaults: Record<string, unknown> = {},
+): ResolvedDevice[] {
+    return resolveFleet(fleetSchema.parse(rawFleet(devices, defaults))).devices;
 }
 
 /** Resolve one device (alone in its fleet). */

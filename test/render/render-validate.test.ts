@@ -7,8 +7,10 @@ import {
     GOLDEN_CASES,
     PROVISIONING_CASES,
     RawDevice,
-    resolveDevices,
+    rawFleet,
+    resolveDevicesUnchecked,
 } from "./fixtures";
+import { checkFleet } from "../../components/fleet";
 
 /** Two valid devices before the one under test, so paths show the real index. */
 const FILLER: RawDevice[] = [
@@ -22,11 +24,17 @@ const FILLER: RawDevice[] = [
     },
 ];
 
-/** configProblems of `raw` as fleet.devices[2]; checkFleet must accept the fleet first. */
+/**
+ * configProblems of `raw` as fleet.devices[2], resolved without checkFleet's rules; checkFleet
+ * itself must report exactly those problems too (it runs configProblems for every device).
+ */
 function problemsOf(raw: RawDevice, defaults: Record<string, unknown> = {}): FleetProblem[] {
-    const devices = resolveDevices([...FILLER, raw], defaults);
+    const devices = resolveDevicesUnchecked([...FILLER, raw], defaults);
     assert.deepEqual(configProblems(devices[0]), []);
-    return configProblems(devices[2]);
+    const problems = configProblems(devices[2]);
+    const checked = checkFleet(rawFleet([...FILLER, raw], defaults)).problems;
+    for (const p of problems) assert.ok(checked.some((c) => c.path === p.path && c.message === p.message), `checkFleet misses ${p.path}`);
+    return problems;
 }
 
 const long = (n: number) => "d".repeat(n);

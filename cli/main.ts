@@ -1,22 +1,24 @@
 import { Command, CommandIO, processIO, UsageError } from "./io";
 
 /** Sub-commands, loaded lazily so `derive-key` does not pay for the Pulumi SDK. */
-const commands: Record<string, { summary: string; load: () => Command }> = {
+const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
     plan: {
         summary: "plan --stack NAME [--config FILE] --out DIR   offline plan under Pulumi mocks",
-        load: () => require("./commands/plan").run,
+        load: async () => (await import("./commands/plan")).run,
     },
     validate: {
         summary: "validate --stack NAME [--config FILE]          check the fleet model",
-        load: () => require("./commands/validate").run,
+        load: async () => (await import("./commands/validate")).run,
     },
     "derive-key": {
         summary: "derive-key --group-key B64 --registration-id ID   derived DPS device key",
-        load: () => require("./commands/derive-key").run,
+        load: async () => (await import("./commands/derive-key")).run,
     },
     "plan-diff": {
-        summary: "plan-diff OLD_DIR NEW_DIR                      what changes between two plans",
-        load: () => require("./commands/plan-diff").run,
+        summary:
+            "plan-diff OLD_DIR NEW_DIR [--format markdown|text] [--exit-code] [--allow-missing-old]\n" +
+            "                                                 what changes between two plans",
+        load: async () => (await import("./commands/plan-diff")).run,
     },
 };
 
@@ -37,7 +39,9 @@ export async function main(argv: string[], io: CommandIO = processIO): Promise<n
         return 2;
     }
     try {
-        return await command.load()(rest, io);
+        return await (
+            await command.load()
+        )(rest, io);
     } catch (err) {
         if (err instanceof UsageError) {
             io.stderr(`iotedge-fleet ${name}: ${err.message}\n${usage()}`);

@@ -62,10 +62,15 @@ export function knownAfterApply(what: string): string {
  * the resource name (Azure's naming rule); the DPS ID scope is assigned by Azure, so it is a
  * placeholder.
  */
-function previewOutputs(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
+function previewOutputs(
+    type: string,
+    name: string,
+    inputs: Record<string, unknown>,
+): Record<string, unknown> {
     // A secret input object (e.g. DPS properties carrying link connection strings) arrives
     // wrapped; the provider would answer with the plain object, its secrets masked.
-    const props = (v: unknown) => (isSecretMarker(v) ? v.value : v) as Record<string, unknown> | undefined;
+    const props = (v: unknown) =>
+        (isSecretMarker(v) ? v.value : v) as Record<string, unknown> | undefined;
     switch (type) {
         case "azure-native:iothub:IotHubResource": {
             const hub = inputs.resourceName ?? name;
@@ -103,12 +108,13 @@ export class PlanRecorder implements pulumi.runtime.Mocks {
     install(): void {
         pulumi.runtime.registerStackTransformation((args) => {
             const parent = args.opts.parent as { __name?: string } | undefined;
-            if (parent?.__name !== undefined) this.parents.set(`${args.type}::${args.name}`, parent.__name);
+            if (parent?.__name !== undefined)
+                this.parents.set(`${args.type}::${args.name}`, parent.__name);
             return undefined;
         });
     }
 
-    newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, any> } {
+    newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
         const { redacted, secretPaths } = redactSecrets(args.inputs);
         // The dynamic provider's serialized code is an input too: it says nothing to a reviewer.
         const secretInputs = secretPaths.filter((p) => p !== "__provider");
@@ -125,7 +131,7 @@ export class PlanRecorder implements pulumi.runtime.Mocks {
         };
     }
 
-    call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+    call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
         switch (args.token) {
             // Keys Azure generates: unknown offline, only their shape is returned.
             case "azure-native:iothub:listIotHubResourceKeysForKeyName":

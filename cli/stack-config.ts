@@ -38,7 +38,11 @@ function isSecure(value: unknown): boolean {
     return Object.values(value as object).some(isSecure);
 }
 
-export function readStackConfig(stack: string, configFile?: string, root = projectRoot()): StackConfig {
+export function readStackConfig(
+    stack: string,
+    configFile?: string,
+    root = projectRoot(),
+): StackConfig {
     const project = readProject(root);
     const file = configFile
         ? path.resolve(configFile)

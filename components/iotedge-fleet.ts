@@ -92,9 +92,7 @@ export class IotEdgeFleet extends pulumi.ComponentResource {
         );
         const configToml = pulumi
             .all([cloud.idScope, cloud.hubHostName])
-            .apply(([idScope, hubHostName]) =>
-                renderConfigToml(device, { idScope, hubHostName }),
-            );
+            .apply(([idScope, hubHostName]) => renderConfigToml(device, { idScope, hubHostName }));
 
         const ssh = device.ssh;
         const connection: EdgeDeviceArgs["connection"] = {
@@ -157,7 +155,10 @@ function deviceFile(
         case "trust-bundle":
             return { role, content: rootPem };
         case "identity-cert":
-            return { role, content: need(pki.identity, "identity certificate").primary.fullChainPem };
+            return {
+                role,
+                content: need(pki.identity, "identity certificate").primary.fullChainPem,
+            };
         case "identity-key":
             return { role, content: need(pki.identity, "identity key").primary.keyPem };
         case "edge-ca-cert":
@@ -169,7 +170,10 @@ function deviceFile(
             // source), so the base64 key is decoded on its way to the file.
             return { role, content: need(symmetricKey, "symmetric key"), encoding: "base64" };
         case "est-bootstrap-cert":
-            return { role, content: need(pki.estBootstrap, "EST bootstrap certificate").fullChainPem };
+            return {
+                role,
+                content: need(pki.estBootstrap, "EST bootstrap certificate").fullChainPem,
+            };
         case "est-bootstrap-key":
             return { role, content: need(pki.estBootstrap, "EST bootstrap key").keyPem };
         case "est-trusted-certs":

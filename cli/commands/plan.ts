@@ -83,7 +83,9 @@ export async function runProgramUnderMocks(stack: StackConfig): Promise<{
     const recorder = new PlanRecorder();
     // preview = true: this is a preview; values not known until `pulumi up` stay unknown.
     await pulumi.runtime.setMocks(recorder, stack.project, stack.stack, true);
-    const secretKeys = [...new Set([...stack.secretKeys, ...referencedSecretKeys(stack.fleet, stack.project)])];
+    const secretKeys = [
+        ...new Set([...stack.secretKeys, ...referencedSecretKeys(stack.fleet, stack.project)]),
+    ];
     pulumi.runtime.setAllConfig(stack.values, secretKeys);
 
     const { runFleetProgram } = await import("../../components/program");
@@ -112,7 +114,9 @@ export async function runProgramUnderMocks(stack: StackConfig): Promise<{
 async function settled<T>(output: import("@pulumi/pulumi").Output<T>): Promise<T | undefined> {
     const pulumi = await import("@pulumi/pulumi");
     // OutputImpl.promise(withUnknowns): resolves to the `unknown` sentinel rather than hanging.
-    const value = await (output as unknown as { promise(withUnknowns: boolean): Promise<T> }).promise(true);
+    const value = await (
+        output as unknown as { promise(withUnknowns: boolean): Promise<T> }
+    ).promise(true);
     return pulumi.isUnknown(value) ? undefined : value;
 }
 
@@ -174,7 +178,9 @@ function countBy<T>(items: T[], key: (t: T) => string): Array<[string, number]> 
 }
 
 export function summary(plan: PlanDocument, out: string): string {
-    const lines = [`Plan for stack ${plan.stack} (offline, under Pulumi mocks; no cloud was contacted)`];
+    const lines = [
+        `Plan for stack ${plan.stack} (offline, under Pulumi mocks; no cloud was contacted)`,
+    ];
     lines.push("", `Resources: ${plan.resources.length}`);
     for (const [type, n] of countBy(plan.resources, (r) => r.type)) {
         lines.push(`  ${String(n).padStart(6)}  ${type}`);
@@ -188,6 +194,10 @@ export function summary(plan: PlanDocument, out: string): string {
     if (plan.unknownSecrets.length > 0) {
         lines.push(`Encrypted config read as unknown secrets: ${plan.unknownSecrets.join(", ")}`);
     }
-    lines.push("", `Wrote ${path.join(out, "plan.json")} and ${path.join(out, "devices")}/<deviceId>/config.toml`, "");
+    lines.push(
+        "",
+        `Wrote ${path.join(out, "plan.json")} and ${path.join(out, "devices")}/<deviceId>/config.toml`,
+        "",
+    );
     return lines.join("\n");
 }

@@ -29,7 +29,8 @@ export function loadFleetFromConfig(project = pulumi.getProject()): LoadedFleet 
         throw new FleetValidationError([
             {
                 path: `${project}:${FLEET_CONFIG_KEY}`,
-                message: "the stack has no fleet config (see stacks/Pulumi.dev.yaml for an example)",
+                message:
+                    "the stack has no fleet config (see stacks/Pulumi.dev.yaml for an example)",
             },
         ]);
     }

@@ -170,19 +170,17 @@ export function isDpsMethod(method: ProvisioningConfig["method"]): boolean {
 export function resolveFleet(config: FleetConfig): ResolvedFleet {
     const location = config.resourceGroup.location;
     const keyAlgorithm = config.pki.keyAlgorithm ?? DEFAULTS.keyAlgorithm;
-    const hubs = (config.hubs ?? []).map(
-        (h): ResolvedHub => ({
-            name: h.name,
-            location: h.location ?? location,
-            sku: {
-                name: h.sku?.name ?? DEFAULTS.hubSku.name,
-                capacity: h.sku?.capacity ?? DEFAULTS.hubSku.capacity,
-            },
-            minTlsVersion: h.minTlsVersion,
-            disableLocalAuth: h.disableLocalAuth ?? false,
-            tags: { ...config.tags, ...h.tags },
-        }),
-    );
+    const hubs = (config.hubs ?? []).map((h): ResolvedHub => ({
+        name: h.name,
+        location: h.location ?? location,
+        sku: {
+            name: h.sku?.name ?? DEFAULTS.hubSku.name,
+            capacity: h.sku?.capacity ?? DEFAULTS.hubSku.capacity,
+        },
+        minTlsVersion: h.minTlsVersion,
+        disableLocalAuth: h.disableLocalAuth ?? false,
+        tags: { ...config.tags, ...h.tags },
+    }));
     const dps: ResolvedDps | undefined = config.dps && {
         name: config.dps.name,
         location: config.dps.location ?? location,
@@ -230,13 +228,11 @@ export function resolveFleet(config: FleetConfig): ResolvedFleet {
             config.pki.deviceCertificates?.earlyRenewalDays ?? DEFAULTS.deviceEarlyRenewalDays,
     };
 
-    const enrollmentGroups = (config.enrollmentGroups ?? []).map(
-        (g): ResolvedEnrollmentGroup => ({
-            name: g.name,
-            attestation: g.attestation,
-            ...enrollmentOptions(g),
-        }),
-    );
+    const enrollmentGroups = (config.enrollmentGroups ?? []).map((g): ResolvedEnrollmentGroup => ({
+        name: g.name,
+        attestation: g.attestation,
+        ...enrollmentOptions(g),
+    }));
 
     const d = config.defaults ?? {};
     const devices = config.devices.map((dev, index) =>
@@ -319,7 +315,8 @@ function resolveDevice(
     // A device of an X.509 group enrollment proves itself with a certificate chained to the
     // group's signing CA (seed 001), so that CA issues its identity unless it names another
     // (validate.ts reports the mismatch).
-    const groupName = "enrollmentGroup" in dev.provisioning ? dev.provisioning.enrollmentGroup : undefined;
+    const groupName =
+        "enrollmentGroup" in dev.provisioning ? dev.provisioning.enrollmentGroup : undefined;
     const group = groups.find((g) => g.name === groupName);
     const groupCa = group?.attestation.type === "x509" ? group.attestation.ca : undefined;
     const identityIssuer = dev.issuer ?? groupCa ?? d.issuer ?? pki.defaultIssuer;
@@ -341,7 +338,11 @@ function resolveDevice(
             };
             break;
         case "est":
-            edgeCa = { mode: "est", commonName: edgeCaIn.commonName, autoRenew: edgeCaIn.autoRenew };
+            edgeCa = {
+                mode: "est",
+                commonName: edgeCaIn.commonName,
+                autoRenew: edgeCaIn.autoRenew,
+            };
             break;
         default: {
             const exhaustive: never = edgeCaIn;
@@ -373,7 +374,9 @@ function resolveDevice(
         identityIssuer: PKI_IDENTITY_METHODS.has(p.method) ? identityIssuer : undefined,
         est: dev.est ?? d.est,
         autoReprovisioningMode:
-            dev.autoReprovisioningMode ?? d.autoReprovisioningMode ?? DEFAULTS.autoReprovisioningMode,
+            dev.autoReprovisioningMode ??
+            d.autoReprovisioningMode ??
+            DEFAULTS.autoReprovisioningMode,
         cloudTimeoutSec: dev.cloudTimeoutSec ?? d.cloudTimeoutSec ?? DEFAULTS.cloudTimeoutSec,
         cloudRetries: dev.cloudRetries ?? d.cloudRetries ?? DEFAULTS.cloudRetries,
         agentImage: dev.agentImage ?? d.agentImage ?? DEFAULTS.agentImage,

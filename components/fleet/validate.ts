@@ -67,9 +67,7 @@ export function checkFleet(raw: unknown, options: CheckOptions = {}): CheckResul
     }
     const fleet = resolveFleet(parsed.data);
     const problems = sortProblems(semanticProblems(fleet, options));
-    return problems.length === 0
-        ? { ok: true, fleet, problems: [] }
-        : { ok: false, problems };
+    return problems.length === 0 ? { ok: true, fleet, problems: [] } : { ok: false, problems };
 }
 
 function sortProblems(problems: FleetProblem[]): FleetProblem[] {
@@ -125,7 +123,8 @@ const REGISTRATION_ID = /^[A-Za-z0-9](?:[A-Za-z0-9:._-]{0,126}[A-Za-z0-9])?$/;
 /** IoT Hub device IDs: FACTS.md §4 (iot-hub-devguide-identity-registry). */
 const DEVICE_ID = /^[A-Za-z0-9\-.%_*?!(),:=@$']{1,128}$/;
 /** RFC 1035 hostname labels, as `aziotctl check` warns (FACTS.md §2). */
-const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const HOSTNAME =
+    /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 /** Debian package version as apt pins it (`1.5.21-1`). */
 const APT_VERSION = /^[0-9][A-Za-z0-9.+~:-]*$/;
 
@@ -169,7 +168,10 @@ function semanticProblems(fleet: ResolvedFleet, options: CheckOptions): FleetPro
                 add(`${path}.import.certificatePem`, "must be a PEM certificate");
             }
             if (ca.issuer !== undefined) {
-                add(`${path}.issuer`, "an imported CA is already signed; give its chain in import.chainPem instead");
+                add(
+                    `${path}.issuer`,
+                    "an imported CA is already signed; give its chain in import.chainPem instead",
+                );
             }
         }
         // Cycles: follow issuers; a chain longer than the number of CAs loops.
@@ -185,7 +187,10 @@ function semanticProblems(fleet: ResolvedFleet, options: CheckOptions): FleetPro
     fleet.pki.cas.forEach((ca, i) => {
         if (!ca.import && ca.earlyRenewalDays >= ca.validityDays) {
             // Renewal would be due the moment the certificate exists: every `pulumi up` replaces it.
-            add(`fleet.pki.cas[${i}].earlyRenewalDays`, `${ca.earlyRenewalDays} must be below validityDays (${ca.validityDays})`);
+            add(
+                `fleet.pki.cas[${i}].earlyRenewalDays`,
+                `${ca.earlyRenewalDays} must be below validityDays (${ca.validityDays})`,
+            );
         }
     });
     for (const [field, days] of [
@@ -193,7 +198,10 @@ function semanticProblems(fleet: ResolvedFleet, options: CheckOptions): FleetPro
         ["edgeCaValidityDays", fleet.pki.edgeCaValidityDays],
     ] as const) {
         if (fleet.pki.earlyRenewalDays >= days) {
-            add("fleet.pki.deviceCertificates.earlyRenewalDays", `${fleet.pki.earlyRenewalDays} must be below ${field} (${days})`);
+            add(
+                "fleet.pki.deviceCertificates.earlyRenewalDays",
+                `${fleet.pki.earlyRenewalDays} must be below ${field} (${days})`,
+            );
         }
     }
     if (!cas.has(fleet.pki.defaultIssuer)) {
@@ -207,14 +215,19 @@ function semanticProblems(fleet: ResolvedFleet, options: CheckOptions): FleetPro
     );
     fleet.hubs.forEach((h, i) => {
         if (!/^[A-Za-z0-9-]+$/.test(h.name)) {
-            add(`fleet.hubs[${i}].name`, "an IoT Hub name may contain only letters, digits and hyphens");
+            add(
+                `fleet.hubs[${i}].name`,
+                "an IoT Hub name may contain only letters, digits and hyphens",
+            );
         }
     });
     const linked = new Set<string>();
     if (fleet.dps) {
         fleet.dps.links.forEach((l, i) => {
-            if (!hubs.has(l.hub)) add(`fleet.dps.links[${i}].hub`, `no hub named "${l.hub}" in fleet.hubs`);
-            if (linked.has(l.hub)) add(`fleet.dps.links[${i}].hub`, `hub "${l.hub}" is linked twice`);
+            if (!hubs.has(l.hub))
+                add(`fleet.dps.links[${i}].hub`, `no hub named "${l.hub}" in fleet.hubs`);
+            if (linked.has(l.hub))
+                add(`fleet.dps.links[${i}].hub`, `hub "${l.hub}" is linked twice`);
             linked.add(l.hub);
         });
     }
@@ -222,22 +235,37 @@ function semanticProblems(fleet: ResolvedFleet, options: CheckOptions): FleetPro
     // ---- Enrollment groups ------------------------------------------------------------
     const groups = new Map(fleet.enrollmentGroups.map((g) => [g.name, g]));
     duplicates(fleet.enrollmentGroups.map((g) => g.name.toLowerCase())).forEach((i) =>
-        add(`fleet.enrollmentGroups[${i}].name`, `duplicate enrollment group "${fleet.enrollmentGroups[i].name}"`),
+        add(
+            `fleet.enrollmentGroups[${i}].name`,
+            `duplicate enrollment group "${fleet.enrollmentGroups[i].name}"`,
+        ),
     );
     fleet.enrollmentGroups.forEach((g, i) => {
         const path = `fleet.enrollmentGroups[${i}]`;
         if (!fleet.dps) add(path, "enrollment groups need fleet.dps");
         if (!REGISTRATION_ID.test(g.name)) {
-            add(`${path}.name`, "an enrollment group ID is alphanumeric plus : . _ - (not at start or end), at most 128 characters");
+            add(
+                `${path}.name`,
+                "an enrollment group ID is alphanumeric plus : . _ - (not at start or end), at most 128 characters",
+            );
         }
         if (g.attestation.type === "x509") {
-            if (!cas.has(g.attestation.ca)) add(`${path}.attestation.ca`, `no CA named "${g.attestation.ca}" in fleet.pki.cas`);
+            if (!cas.has(g.attestation.ca))
+                add(`${path}.attestation.ca`, `no CA named "${g.attestation.ca}" in fleet.pki.cas`);
             if (g.attestation.secondaryCa !== undefined && !cas.has(g.attestation.secondaryCa)) {
-                add(`${path}.attestation.secondaryCa`, `no CA named "${g.attestation.secondaryCa}" in fleet.pki.cas`);
+                add(
+                    `${path}.attestation.secondaryCa`,
+                    `no CA named "${g.attestation.secondaryCa}" in fleet.pki.cas`,
+                );
             }
         } else {
-            if (g.attestation.primaryKeySecret) needConfig(`${path}.attestation.primaryKeySecret`, g.attestation.primaryKeySecret);
-            if (g.attestation.secondaryKeySecret) needConfig(`${path}.attestation.secondaryKeySecret`, g.attestation.secondaryKeySecret);
+            if (g.attestation.primaryKeySecret)
+                needConfig(`${path}.attestation.primaryKeySecret`, g.attestation.primaryKeySecret);
+            if (g.attestation.secondaryKeySecret)
+                needConfig(
+                    `${path}.attestation.secondaryKeySecret`,
+                    g.attestation.secondaryKeySecret,
+                );
         }
         checkEnrollmentHubs(`${path}.hubs`, g.hubs, linked, add);
     });
@@ -270,7 +298,8 @@ function checkEnrollmentHubs(
     add: (path: string, message: string) => void,
 ) {
     hubs.forEach((h, j) => {
-        if (!linked.has(h)) add(`${path}[${j}]`, `hub "${h}" is not linked to the DPS (fleet.dps.links)`);
+        if (!linked.has(h))
+            add(`${path}[${j}]`, `hub "${h}" is not linked to the DPS (fleet.dps.links)`);
     });
 }
 
@@ -290,7 +319,10 @@ function checkDevice(
     const p = device.provisioning;
 
     if (!DEVICE_ID.test(device.deviceId)) {
-        add(`${path}.deviceId`, "a device ID is 1-128 ASCII letters, digits and - . % _ * ? ! ( ) , : = @ $ ' (no + or #)");
+        add(
+            `${path}.deviceId`,
+            "a device ID is 1-128 ASCII letters, digits and - . % _ * ? ! ( ) , : = @ $ ' (no + or #)",
+        );
     }
     if (isDpsMethod(p.method) && !REGISTRATION_ID.test(device.registrationId)) {
         add(
@@ -310,39 +342,77 @@ function checkDevice(
 
     // Versions: pinned, so every device of the fleet runs what was reviewed.
     const v = device.versions;
-    if (v.aziotEdge === "") add(`${path}.versions.aziotEdge`, "required: pin the IoT Edge version (apt list -a aziot-edge), here or in fleet.defaults.versions");
-    else if (!APT_VERSION.test(v.aziotEdge)) add(`${path}.versions.aziotEdge`, `"${v.aziotEdge}" is not a package version`);
-    if (v.aziotIdentityService === "") add(`${path}.versions.aziotIdentityService`, "required: pin the identity service version (apt list -a aziot-identity-service), here or in fleet.defaults.versions");
-    else if (!APT_VERSION.test(v.aziotIdentityService)) add(`${path}.versions.aziotIdentityService`, `"${v.aziotIdentityService}" is not a package version`);
+    if (v.aziotEdge === "")
+        add(
+            `${path}.versions.aziotEdge`,
+            "required: pin the IoT Edge version (apt list -a aziot-edge), here or in fleet.defaults.versions",
+        );
+    else if (!APT_VERSION.test(v.aziotEdge))
+        add(`${path}.versions.aziotEdge`, `"${v.aziotEdge}" is not a package version`);
+    if (v.aziotIdentityService === "")
+        add(
+            `${path}.versions.aziotIdentityService`,
+            "required: pin the identity service version (apt list -a aziot-identity-service), here or in fleet.defaults.versions",
+        );
+    else if (!APT_VERSION.test(v.aziotIdentityService))
+        add(
+            `${path}.versions.aziotIdentityService`,
+            `"${v.aziotIdentityService}" is not a package version`,
+        );
     const minor = (s: string) => s.split(".").slice(0, 2).join(".");
-    if (v.aziotEdge && v.aziotIdentityService && minor(v.aziotEdge) !== minor(v.aziotIdentityService)) {
-        add(`${path}.versions`, `aziot-edge ${v.aziotEdge} and aziot-identity-service ${v.aziotIdentityService} are from different releases (aziot-edge depends on the identity service of its own minor version)`);
+    if (
+        v.aziotEdge &&
+        v.aziotIdentityService &&
+        minor(v.aziotEdge) !== minor(v.aziotIdentityService)
+    ) {
+        add(
+            `${path}.versions`,
+            `aziot-edge ${v.aziotEdge} and aziot-identity-service ${v.aziotIdentityService} are from different releases (aziot-edge depends on the identity service of its own minor version)`,
+        );
     }
-    if (v.moby !== undefined && !APT_VERSION.test(v.moby)) add(`${path}.versions.moby`, `"${v.moby}" is not a package version`);
+    if (v.moby !== undefined && !APT_VERSION.test(v.moby))
+        add(`${path}.versions.moby`, `"${v.moby}" is not a package version`);
 
     // Hostnames.
     if (device.hostname !== undefined) {
-        if (!HOSTNAME.test(device.hostname)) add(`${path}.hostname`, `"${device.hostname}" is not a valid hostname (RFC 1035 labels)`);
-        else if (device.hostname.length > 64) add(`${path}.hostname`, "longer than 64 characters: too long to be used as a certificate issuer (aziotctl check)");
+        if (!HOSTNAME.test(device.hostname))
+            add(
+                `${path}.hostname`,
+                `"${device.hostname}" is not a valid hostname (RFC 1035 labels)`,
+            );
+        else if (device.hostname.length > 64)
+            add(
+                `${path}.hostname`,
+                "longer than 64 characters: too long to be used as a certificate issuer (aziotctl check)",
+            );
     }
     if (device.parentHostname !== undefined) {
-        if (!HOSTNAME.test(device.parentHostname)) add(`${path}.parentHostname`, `"${device.parentHostname}" is not a valid hostname`);
-        else if (device.parentHostname.length >= 64) add(`${path}.parentHostname`, "must be shorter than 64 characters");
+        if (!HOSTNAME.test(device.parentHostname))
+            add(`${path}.parentHostname`, `"${device.parentHostname}" is not a valid hostname`);
+        else if (device.parentHostname.length >= 64)
+            add(`${path}.parentHostname`, "must be shorter than 64 characters");
         if (isDpsMethod(p.method)) {
             // FACTS.md §2: apply.rs, Dps arm.
-            add(`${path}.parentHostname`, "DPS provisioning is not supported in nested mode: use a manual method for a child device, or drop parentHostname");
+            add(
+                `${path}.parentHostname`,
+                "DPS provisioning is not supported in nested mode: use a manual method for a child device, or drop parentHostname",
+            );
         }
     }
     if (device.parentDeviceId !== undefined) {
         if (!fleet.devices.some((d) => d.deviceId === device.parentDeviceId)) {
             add(`${path}.parentDeviceId`, `no device "${device.parentDeviceId}" in fleet.devices`);
         }
-        if (device.parentDeviceId === device.deviceId) add(`${path}.parentDeviceId`, "a device cannot be its own parent");
+        if (device.parentDeviceId === device.deviceId)
+            add(`${path}.parentDeviceId`, "a device cannot be its own parent");
     }
 
     // config.toml settings the parser constrains (FACTS.md §2).
     if (device.cloudTimeoutSec < 70) {
-        add(`${path}.cloudTimeoutSec`, `${device.cloudTimeoutSec} is below 70: IoT Edge rejects it ("cloud_timeout_sec must be at least 70 seconds")`);
+        add(
+            `${path}.cloudTimeoutSec`,
+            `${device.cloudTimeoutSec} is below 70: IoT Edge rejects it ("cloud_timeout_sec must be at least 70 seconds")`,
+        );
     }
 
     // Provisioning.
@@ -350,40 +420,71 @@ function checkDevice(
         case "manual-x509":
         case "manual-symmetric-key":
         case "manual-connection-string":
-            if (!refs.hubs.has(p.hub)) add(`${path}.provisioning.hub`, `no hub named "${p.hub}" in fleet.hubs`);
-            if (p.method === "manual-connection-string") needConfig(`${path}.provisioning.connectionStringSecret`, p.connectionStringSecret);
+            if (!refs.hubs.has(p.hub))
+                add(`${path}.provisioning.hub`, `no hub named "${p.hub}" in fleet.hubs`);
+            if (p.method === "manual-connection-string")
+                needConfig(`${path}.provisioning.connectionStringSecret`, p.connectionStringSecret);
             break;
         case "dps-symmetric-key":
         case "dps-x509": {
             if ((p.enrollmentGroup === undefined) === (p.individual === undefined)) {
-                add(`${path}.provisioning`, "give exactly one of enrollmentGroup (a group of fleet.enrollmentGroups) or individual (an individual enrollment)");
+                add(
+                    `${path}.provisioning`,
+                    "give exactly one of enrollmentGroup (a group of fleet.enrollmentGroups) or individual (an individual enrollment)",
+                );
             }
-            if (p.enrollmentGroup !== undefined) checkGroupRef(p.enrollmentGroup, p.method === "dps-x509" ? "x509" : "symmetricKey");
-            if (p.individual) checkEnrollmentHubs(`${path}.provisioning.individual.hubs`, p.individual.hubs, refs.linked, add);
+            if (p.enrollmentGroup !== undefined)
+                checkGroupRef(p.enrollmentGroup, p.method === "dps-x509" ? "x509" : "symmetricKey");
+            if (p.individual)
+                checkEnrollmentHubs(
+                    `${path}.provisioning.individual.hubs`,
+                    p.individual.hubs,
+                    refs.linked,
+                    add,
+                );
             break;
         }
         case "dps-x509-est":
             checkGroupRef(p.enrollmentGroup, "x509");
-            if (!device.est) add(`${path}.est`, "the EST method needs an EST server (here or in fleet.defaults.est)");
-            if (p.identityAutoRenew) checkAutoRenew(`${path}.provisioning.identityAutoRenew`, p.identityAutoRenew);
+            if (!device.est)
+                add(
+                    `${path}.est`,
+                    "the EST method needs an EST server (here or in fleet.defaults.est)",
+                );
+            if (p.identityAutoRenew)
+                checkAutoRenew(`${path}.provisioning.identityAutoRenew`, p.identityAutoRenew);
             break;
         case "dps-tpm":
-            if (p.individual) checkEnrollmentHubs(`${path}.provisioning.individual.hubs`, p.individual.hubs, refs.linked, add);
+            if (p.individual)
+                checkEnrollmentHubs(
+                    `${path}.provisioning.individual.hubs`,
+                    p.individual.hubs,
+                    refs.linked,
+                    add,
+                );
             break;
         default: {
             const exhaustive: never = p;
             add(`${path}.provisioning.method`, `unknown method ${JSON.stringify(exhaustive)}`);
         }
     }
-    if (isDpsMethod(p.method) && !fleet.dps) add(`${path}.provisioning.method`, `${p.method} needs fleet.dps`);
+    if (isDpsMethod(p.method) && !fleet.dps)
+        add(`${path}.provisioning.method`, `${p.method} needs fleet.dps`);
     if (device.identityIssuer !== undefined && !refs.cas.has(device.identityIssuer)) {
         add(`${path}.issuer`, `no CA named "${device.identityIssuer}" in fleet.pki.cas`);
     }
     if (p.method === "dps-x509" && p.enrollmentGroup !== undefined) {
         const g = refs.groups.get(p.enrollmentGroup);
-        if (g?.attestation.type === "x509" && device.identityIssuer !== undefined &&
-            device.identityIssuer !== g.attestation.ca && device.identityIssuer !== g.attestation.secondaryCa) {
-            add(`${path}.issuer`, `the identity certificate must chain to the group's CA "${g.attestation.ca}", not "${device.identityIssuer}"`);
+        if (
+            g?.attestation.type === "x509" &&
+            device.identityIssuer !== undefined &&
+            device.identityIssuer !== g.attestation.ca &&
+            device.identityIssuer !== g.attestation.secondaryCa
+        ) {
+            add(
+                `${path}.issuer`,
+                `the identity certificate must chain to the group's CA "${g.attestation.ca}", not "${device.identityIssuer}"`,
+            );
         }
     }
 
@@ -391,17 +492,26 @@ function checkDevice(
     const ca = device.edgeCa;
     switch (ca.mode) {
         case "pki":
-            if (!refs.cas.has(ca.issuer)) add(`${path}.edgeCa.issuer`, `no CA named "${ca.issuer}" in fleet.pki.cas`);
+            if (!refs.cas.has(ca.issuer))
+                add(`${path}.edgeCa.issuer`, `no CA named "${ca.issuer}" in fleet.pki.cas`);
             checkEdgeCaName(ca.commonName);
             break;
         case "quickstart":
             if (ca.autoRenew) {
                 checkAutoRenew(`${path}.edgeCa.autoRenew`, ca.autoRenew);
-                if (!ca.autoRenew.rotateKey) add(`${path}.edgeCa.autoRenew.rotateKey`, "must be true for a quickstart Edge CA (IoT Edge requires it)");
+                if (!ca.autoRenew.rotateKey)
+                    add(
+                        `${path}.edgeCa.autoRenew.rotateKey`,
+                        "must be true for a quickstart Edge CA (IoT Edge requires it)",
+                    );
             }
             break;
         case "est":
-            if (!device.est) add(`${path}.est`, "an EST Edge CA needs an EST server (here or in fleet.defaults.est)");
+            if (!device.est)
+                add(
+                    `${path}.est`,
+                    "an EST Edge CA needs an EST server (here or in fleet.defaults.est)",
+                );
             if (ca.commonName !== undefined) checkEdgeCaName(ca.commonName);
             if (ca.autoRenew) checkAutoRenew(`${path}.edgeCa.autoRenew`, ca.autoRenew);
             break;
@@ -411,12 +521,18 @@ function checkDevice(
         }
     }
     if (device.est && !refs.cas.has(device.est.bootstrapIssuer)) {
-        add(`${path}.est.bootstrapIssuer`, `no CA named "${device.est.bootstrapIssuer}" in fleet.pki.cas`);
+        add(
+            `${path}.est.bootstrapIssuer`,
+            `no CA named "${device.est.bootstrapIssuer}" in fleet.pki.cas`,
+        );
     }
 
     // IoT Edge for Linux on Windows (seed 001): Provision-EflowVm with DPS X.509 or symmetric key.
     if (device.kind === "eflow" && p.method !== "dps-x509" && p.method !== "dps-symmetric-key") {
-        add(`${path}.kind`, `an EFLOW device is provisioned with dps-x509 or dps-symmetric-key here, not ${p.method}`);
+        add(
+            `${path}.kind`,
+            `an EFLOW device is provisioned with dps-x509 or dps-symmetric-key here, not ${p.method}`,
+        );
     }
     if (PKI_IDENTITY_METHODS.has(p.method) && device.identityIssuer === undefined) {
         add(`${path}.issuer`, "an X.509 device needs a CA to issue its identity certificate");
@@ -425,16 +541,29 @@ function checkDevice(
     function checkGroupRef(name: string, type: "x509" | "symmetricKey") {
         const g = refs.groups.get(name);
         if (!g) {
-            add(`${path}.provisioning.enrollmentGroup`, `no enrollment group "${name}" in fleet.enrollmentGroups`);
+            add(
+                `${path}.provisioning.enrollmentGroup`,
+                `no enrollment group "${name}" in fleet.enrollmentGroups`,
+            );
         } else if (g.attestation.type !== type) {
-            add(`${path}.provisioning.enrollmentGroup`, `group "${name}" uses ${g.attestation.type} attestation, but ${p.method} needs ${type}`);
+            add(
+                `${path}.provisioning.enrollmentGroup`,
+                `group "${name}" uses ${g.attestation.type} attestation, but ${p.method} needs ${type}`,
+            );
         }
     }
     function checkEdgeCaName(cn: string) {
         // Seed 003: the Edge CA CN can't match the hostname or the device ID.
-        if (cn === device.deviceId) add(`${path}.edgeCa.commonName`, "must differ from the device ID (seed 003: the Edge CA CN can't match the device ID)");
+        if (cn === device.deviceId)
+            add(
+                `${path}.edgeCa.commonName`,
+                "must differ from the device ID (seed 003: the Edge CA CN can't match the device ID)",
+            );
         if (device.hostname !== undefined && cn.toLowerCase() === device.hostname.toLowerCase()) {
-            add(`${path}.edgeCa.commonName`, "must differ from the hostname (seed 003: the Edge CA CN can't match the hostname)");
+            add(
+                `${path}.edgeCa.commonName`,
+                "must differ from the hostname (seed 003: the Edge CA CN can't match the hostname)",
+            );
         }
     }
     function checkAutoRenew(at: string, r: AutoRenewConfig) {

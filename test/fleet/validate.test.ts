@@ -74,7 +74,9 @@ describe("fleet validation", () => {
         [
             "a device whose enrollment group does not exist",
             (f) => (f.devices[3].provisioning.enrollmentGroup = "nope"),
-            ['fleet.devices[3].provisioning.enrollmentGroup: no enrollment group "nope" in fleet.enrollmentGroups'],
+            [
+                'fleet.devices[3].provisioning.enrollmentGroup: no enrollment group "nope" in fleet.enrollmentGroups',
+            ],
         ],
         [
             "a symmetric-key group used by an X.509 device",
@@ -134,7 +136,9 @@ describe("fleet validation", () => {
                     mode: "quickstart",
                     autoRenew: { rotateKey: false, threshold: "80%", retry: "4%" },
                 }),
-            ["fleet.devices[8].edgeCa.autoRenew.rotateKey: must be true for a quickstart Edge CA (IoT Edge requires it)"],
+            [
+                "fleet.devices[8].edgeCa.autoRenew.rotateKey: must be true for a quickstart Edge CA (IoT Edge requires it)",
+            ],
         ],
         [
             "cloud_timeout_sec below 70",
@@ -159,7 +163,9 @@ describe("fleet validation", () => {
         [
             "an unknown field (a typo IoT Edge would silently ignore)",
             (f) => (f.devices[0].hostnmae = "x"),
-            ["fleet.devices[0].hostnmae: unknown field (check the spelling; see components/fleet/schema.ts)"],
+            [
+                "fleet.devices[0].hostnmae: unknown field (check the spelling; see components/fleet/schema.ts)",
+            ],
         ],
         [
             "an unknown provisioning method",
@@ -172,8 +178,10 @@ describe("fleet validation", () => {
             "an unpinned IoT Edge version",
             (f) => delete f.defaults.versions.aziotEdge,
             // Every device inherits the gap: each is named.
-            Array.from({ length: 9 }, (_, i) =>
-                `fleet.devices[${i}].versions.aziotEdge: required: pin the IoT Edge version (apt list -a aziot-edge), here or in fleet.defaults.versions`,
+            Array.from(
+                { length: 9 },
+                (_, i) =>
+                    `fleet.devices[${i}].versions.aziotEdge: required: pin the IoT Edge version (apt list -a aziot-edge), here or in fleet.defaults.versions`,
             ),
         ],
         [
@@ -200,12 +208,16 @@ describe("fleet validation", () => {
         [
             "an X.509 group device whose identity comes from another CA",
             (f) => (f.devices[5].issuer = "root"),
-            ['fleet.devices[5].issuer: the identity certificate must chain to the group\'s CA "devices", not "root"'],
+            [
+                'fleet.devices[5].issuer: the identity certificate must chain to the group\'s CA "devices", not "root"',
+            ],
         ],
         [
             "device certificates renewed before they are issued",
             (f) => (f.pki.deviceCertificates = { identityValidityDays: 30, earlyRenewalDays: 30 }),
-            ["fleet.pki.deviceCertificates.earlyRenewalDays: 30 must be below identityValidityDays (30)"],
+            [
+                "fleet.pki.deviceCertificates.earlyRenewalDays: 30 must be below identityValidityDays (30)",
+            ],
         ],
         [
             "a CA whose early renewal is not shorter than its validity",
@@ -220,12 +232,17 @@ describe("fleet validation", () => {
         [
             "CAs that issue each other",
             (f) => (f.pki.cas[0].issuer = "devices"),
-            ["fleet.pki.cas[0].issuer: CA issuers form a cycle", "fleet.pki.cas[1].issuer: CA issuers form a cycle"],
+            [
+                "fleet.pki.cas[0].issuer: CA issuers form a cycle",
+                "fleet.pki.cas[1].issuer: CA issuers form a cycle",
+            ],
         ],
         [
             "an EFLOW device with manual provisioning",
             (f) => (f.devices[0].kind = "eflow"),
-            ["fleet.devices[0].kind: an EFLOW device is provisioned with dps-x509 or dps-symmetric-key here, not manual-x509"],
+            [
+                "fleet.devices[0].kind: an EFLOW device is provisioned with dps-x509 or dps-symmetric-key here, not manual-x509",
+            ],
         ],
         [
             "a device without an SSH host",
@@ -289,7 +306,19 @@ describe("renewal policy grammar (FACTS.md §2)", () => {
         }
     });
     it("rejects what the parser rejects", () => {
-        for (const bad of ["4d", "10m", "10d", "0%", "100%", "0day", "80", "%", "-1%", "1.5day", " 4day"]) {
+        for (const bad of [
+            "4d",
+            "10m",
+            "10d",
+            "0%",
+            "100%",
+            "0day",
+            "80",
+            "%",
+            "-1%",
+            "1.5day",
+            " 4day",
+        ]) {
             assert.notEqual(renewalPolicyError(bad), undefined, bad);
         }
     });

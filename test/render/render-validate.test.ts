@@ -33,7 +33,11 @@ function problemsOf(raw: RawDevice, defaults: Record<string, unknown> = {}): Fle
     assert.deepEqual(configProblems(devices[0]), []);
     const problems = configProblems(devices[2]);
     const checked = checkFleet(rawFleet([...FILLER, raw], defaults)).problems;
-    for (const p of problems) assert.ok(checked.some((c) => c.path === p.path && c.message === p.message), `checkFleet misses ${p.path}`);
+    for (const p of problems)
+        assert.ok(
+            checked.some((c) => c.path === p.path && c.message === p.message),
+            `checkFleet misses ${p.path}`,
+        );
     return problems;
 }
 

@@ -1,6 +1,8 @@
 /** Data-plane resources azure-native lacks (DPS enrollments, hub device identities). */
 export {
     derivedDeviceKey,
+    dynamicType,
+    DYNAMIC_MODULE,
     EnrollmentGroup,
     EnrollmentGroupArgs,
     IndividualEnrollment,

@@ -2,7 +2,7 @@
  * Dynamic resources for the data-plane objects azure-native does not manage: DPS enrollment
  * groups and individual enrollments, and IoT Hub device identities.
  *
- * All three register `pulumi-nodejs:dynamic:Resource`. Connection inputs (`hostName`,
+ * Each registers `pulumi-nodejs:dynamic/iotedge:<Kind>` (dynamicType). Connection inputs (`hostName`,
  * `policyName`, `policyKey`, `endpoint`) are stored in state so refresh, import and delete
  * can reach the service; `policyKey` and every key output are secrets (wrapped with
  * `pulumi.secret()` and listed in `additionalSecretOutputs`, because mocks drop the latter:
@@ -25,6 +25,20 @@ const hubDeviceIdentityProvider = new HubDeviceIdentityProvider();
 
 /** Outputs that carry key material (FACTS.md §3, §4: keys and policy keys are credentials). */
 export const SECRET_OUTPUTS = ["policyKey", "primaryKey", "secondaryKey"];
+
+/**
+ * Module of our dynamic resources' type tokens: `pulumi-nodejs:dynamic/iotedge:<Kind>`
+ * (pulumi.dynamic.Resource's `module`/`type` arguments), so a preview, the plan and the policy
+ * pack tell an EnrollmentGroup from a HubDeviceIdentity by type, not by input shape.
+ */
+export const DYNAMIC_MODULE = "iotedge";
+
+/** The type token a dynamic resource of ours registers. */
+export function dynamicType(
+    kind: "EnrollmentGroup" | "IndividualEnrollment" | "HubDeviceIdentity",
+): string {
+    return `pulumi-nodejs:dynamic/${DYNAMIC_MODULE}:${kind}`;
+}
 
 /** How to reach a DPS instance or hub data plane. */
 export interface DataPlaneConnectionArgs {
@@ -244,6 +258,8 @@ export class EnrollmentGroup extends pulumi.dynamic.Resource {
                 lastUpdatedDateTimeUtc: undefined,
             },
             withSecretOutputs(opts),
+            DYNAMIC_MODULE,
+            "EnrollmentGroup",
         );
         this.primaryKey = pulumi.secret(this.primaryKey);
         this.secondaryKey = pulumi.secret(this.secondaryKey);
@@ -284,6 +300,8 @@ export class IndividualEnrollment extends pulumi.dynamic.Resource {
                 lastUpdatedDateTimeUtc: undefined,
             },
             withSecretOutputs(opts),
+            DYNAMIC_MODULE,
+            "IndividualEnrollment",
         );
         this.primaryKey = pulumi.secret(this.primaryKey);
         this.secondaryKey = pulumi.secret(this.secondaryKey);
@@ -328,6 +346,8 @@ export class HubDeviceIdentity extends pulumi.dynamic.Resource {
                 generationId: undefined,
             },
             withSecretOutputs(opts),
+            DYNAMIC_MODULE,
+            "HubDeviceIdentity",
         );
         this.primaryKey = pulumi.secret(this.primaryKey);
         this.secondaryKey = pulumi.secret(this.secondaryKey);

@@ -149,6 +149,11 @@ export interface ResolvedDevice {
 
 export interface ResolvedFleet {
     environment: string;
+    /**
+     * Set in a fleet stack: where its platform lives. The cloud side and CAs in this model are
+     * the platform's (read from its stack file); this stack declares only the devices.
+     */
+    platform?: { stack: string; reference: string };
     production: boolean;
     resourceGroup: { name: string; location: string };
     tags: Record<string, string>;
@@ -241,6 +246,10 @@ export function resolveFleet(config: FleetConfig): ResolvedFleet {
 
     return {
         environment: config.environment,
+        platform: config.platform && {
+            stack: config.platform.stack,
+            reference: config.platform.reference ?? config.platform.stack,
+        },
         production: config.production ?? false,
         resourceGroup: config.resourceGroup,
         tags: config.tags ?? {},

@@ -304,9 +304,29 @@ export const deviceSchema = z.strictObject({
     ...deviceSettings,
 });
 
+/**
+ * A fleet stack's platform: the stack (in this project) that declares the hubs, DPS, CAs and
+ * enrollment groups. The fleet stack reads that stack's model from its stack file (same repo,
+ * for validation and the graph's shape) and its values through a `pulumi.StackReference`.
+ */
+export const platformRefSchema = z.strictObject({
+    /** Stack name of the platform stack in this project, e.g. "platform-prod". */
+    stack: z.string().regex(/^[A-Za-z0-9._-]+$/, "must be a stack name"),
+    /**
+     * Fully qualified name for the StackReference (`org/project/stack`); defaults to the
+     * stack name, which Pulumi resolves in the current organization and project.
+     */
+    reference: z.string().min(1).optional(),
+});
+
+/** The parts of a fleet a fleet stack takes from its platform stack, not from its own file. */
+export const PLATFORM_FIELDS = ["resourceGroup", "hubs", "dps", "pki", "enrollmentGroups"] as const;
+
 export const fleetSchema = z.strictObject({
     /** Environment name, shown in the plan and used in tags. */
     environment: z.string().min(1),
+    /** Set in a fleet stack: the platform stack whose cloud side and CAs its devices use. */
+    platform: platformRefSchema.optional(),
     /** Production stacks get the strict guardrails of the policy pack. */
     production: z.boolean().optional(),
     resourceGroup: z.strictObject({
@@ -334,4 +354,5 @@ export type AutoRenewConfig = z.infer<typeof autoRenewSchema>;
 export type EstConfig = z.infer<typeof estSchema>;
 export type KeyAlgorithm = z.infer<typeof keyAlgorithmSchema>;
 export type AllocationPolicy = z.infer<typeof allocationPolicySchema>;
+export type PlatformRef = z.infer<typeof platformRefSchema>;
 export type ProvisioningMethod = ProvisioningConfig["method"];

@@ -36,7 +36,8 @@ const DPS = "azure-native:deviceprovisioningservices:IotDpsResource";
 const DPS_CERT = "azure-native:deviceprovisioningservices:DpsCertificate";
 const RG = "azure-native:resources:ResourceGroup";
 const RANDOM = "random:index/randomBytes:RandomBytes";
-const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
+/** Our dynamic resources register `pulumi-nodejs:dynamic/iotedge:<Kind>`. */
+const isDynamic = (type: string) => type.startsWith("pulumi-nodejs:dynamic/iotedge:");
 
 describe("FleetCloud graph", function () {
     let cloud: CloudModule;
@@ -69,7 +70,7 @@ describe("FleetCloud graph", function () {
 
     const dynamicBy = (field: string, value: string) => {
         const found = customs("fleet-").filter(
-            (r) => r.type === DYNAMIC && r.inputs[field] === value,
+            (r) => isDynamic(r.type) && r.inputs[field] === value,
         );
         assert.strictEqual(found.length, 1, `one dynamic resource with ${field}=${value}`);
         return found[0];
@@ -129,7 +130,7 @@ describe("FleetCloud graph", function () {
         );
         assert.ok(
             (await urn(fc.deviceIdentities["gw-1"])).includes(
-                "::iotedge:cloud:FleetCloud$pulumi-nodejs:dynamic:Resource::fleet-identity-gw-1",
+                "::iotedge:cloud:FleetCloud$pulumi-nodejs:dynamic/iotedge:HubDeviceIdentity::fleet-identity-gw-1",
             ),
         );
     });
@@ -351,7 +352,7 @@ describe("FleetCloud graph", function () {
         for (const id of ["sym-1", "sym-2", "sym-2-reg", "x-1", "est-1", "ext-1"]) {
             const own = recorded.filter(
                 (r) =>
-                    r.type === DYNAMIC &&
+                    isDynamic(r.type) &&
                     (r.inputs.deviceId === id || r.inputs.registrationId === id),
             );
             assert.deepStrictEqual(own, [], id);

@@ -91,7 +91,9 @@ export const mocks: pulumi.runtime.Mocks = {
                     id: args.name,
                     state: { ...inputs, base64: randomKey(args.name), hex: "00" },
                 };
-            case "pulumi-nodejs:dynamic:Resource": {
+            case "pulumi-nodejs:dynamic/iotedge:EnrollmentGroup":
+            case "pulumi-nodejs:dynamic/iotedge:IndividualEnrollment":
+            case "pulumi-nodejs:dynamic/iotedge:HubDeviceIdentity": {
                 const id = String(
                     inputs.enrollmentGroupId ?? inputs.registrationId ?? inputs.deviceId,
                 );

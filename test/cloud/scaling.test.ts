@@ -98,7 +98,7 @@ describe("FleetCloud scaling and options", function () {
             .map((r) => `${r.type} ${r.name}`)
             .sort();
         assert.deepStrictEqual(added, [
-            "pulumi-nodejs:dynamic:Resource ind1-enrollment-solo",
+            "pulumi-nodejs:dynamic/iotedge:IndividualEnrollment ind1-enrollment-solo",
             "random:index/randomBytes:RandomBytes ind1-device-solo-primary-key",
             "random:index/randomBytes:RandomBytes ind1-device-solo-secondary-key",
         ]);

@@ -129,12 +129,12 @@ describe("data-plane resources in the graph (under mocks)", function () {
         return r;
     };
 
-    it("registers pulumi-nodejs:dynamic:Resource with a serialized provider", () => {
+    it("registers pulumi-nodejs:dynamic/iotedge:<Kind> with a serialized provider", () => {
         assert.deepStrictEqual(recorded.map((r) => [r.type, r.name]).sort(), [
-            ["pulumi-nodejs:dynamic:Resource", "dev-01"],
-            ["pulumi-nodejs:dynamic:Resource", "edge-group"],
-            ["pulumi-nodejs:dynamic:Resource", "edge-l4"],
-            ["pulumi-nodejs:dynamic:Resource", "gw"],
+            ["pulumi-nodejs:dynamic/iotedge:EnrollmentGroup", "edge-group"],
+            ["pulumi-nodejs:dynamic/iotedge:HubDeviceIdentity", "edge-l4"],
+            ["pulumi-nodejs:dynamic/iotedge:HubDeviceIdentity", "gw"],
+            ["pulumi-nodejs:dynamic/iotedge:IndividualEnrollment", "dev-01"],
         ]);
         for (const r of recorded) {
             assert.match(String(r.inputs.__provider), /exports\.handler = /);

@@ -118,7 +118,7 @@ describe("policy guardrails on the shipped stacks (real program, offline plan mo
             for (const t of [
                 "iotedge:device:EdgeDevice",
                 "command:remote:Command",
-                "pulumi-nodejs:dynamic:Resource",
+                "pulumi-nodejs:dynamic/iotedge:EnrollmentGroup",
                 "azure-native:iothub:IotHubResource",
                 "tls:index/locallySignedCert:LocallySignedCert",
             ]) {

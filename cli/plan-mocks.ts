@@ -5,6 +5,9 @@
  * an ID scope) stays unknown or is an explicit `(known after apply: ...)` placeholder.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { DPS_SERVICE_POLICY } from "../components/dps/allocation";
+import type { ResolvedFleet } from "../components/fleet/resolve";
+import { REGISTRY_POLICY } from "../components/hub/policies";
 
 /** The SDK's wire markers for a secret value (runtime/rpc.ts `specialSigKey`/`specialSecretSig`). */
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -98,8 +101,57 @@ function previewOutputs(
     }
 }
 
+/** A stack reference the plan answered itself, and how it came by each output. */
+export interface SuppliedReference {
+    /** The referenced stack (`org/project/stack` or a stack name). */
+    stack: string;
+    /** Output name → where the plan's value came from. */
+    outputs: Record<string, string>;
+}
+
+/**
+ * The platform stack's outputs (components/platform.ts) as the offline plan supplies them to a
+ * fleet stack: what follows from the platform's model (hub host names, policy names), a
+ * placeholder for what Azure assigns (the ID scope). What the platform generated (certificates,
+ * keys) is not supplied: the program reads a missing platform output as unknown in a preview
+ * (components/platform.ts), and a single unknown value would hide the whole output object.
+ */
+export function plannedPlatformOutputs(fleet: ResolvedFleet): {
+    values: Record<string, unknown>;
+    sources: Record<string, string>;
+} {
+    const values: Record<string, unknown> = {
+        platformHubs: Object.fromEntries(
+            fleet.hubs.map((h) => [
+                h.name,
+                { hostName: `${h.name}.azure-devices.net`, registryPolicyName: REGISTRY_POLICY },
+            ]),
+        ),
+    };
+    const sources: Record<string, string> = {
+        platformHubs: "supplied by the plan from the platform stack's model",
+        platformCas: "not supplied: unknown in the plan (certificates the platform generated)",
+        platformSecrets: "not supplied: unknown in the plan (secret keys)",
+    };
+    if (fleet.dps) {
+        values.platformDps = {
+            idScope: knownAfterApply(`ID scope of DPS ${fleet.dps.name}`),
+            serviceHostName: `${fleet.dps.name}.azure-devices-provisioning.net`,
+            servicePolicyName: DPS_SERVICE_POLICY,
+        };
+        sources.platformDps =
+            "supplied by the plan from the platform stack's model (ID scope: placeholder)";
+    }
+    return { values, sources };
+}
+
 export class PlanRecorder implements pulumi.runtime.Mocks {
     readonly resources: RecordedResource[] = [];
+    /** Stack references answered by the plan, by resource name. */
+    readonly references: Record<string, SuppliedReference> = {};
+
+    /** @param fleet the validated fleet, for the outputs a fleet stack's reference reads. */
+    constructor(private readonly fleet?: ResolvedFleet) {}
     /** `type::name` → parent's name. The mock monitor is not told parents, so a stack
      * transformation (run in-process by the SDK, before registration) notes them. */
     private readonly parents = new Map<string, string>();
@@ -125,6 +177,21 @@ export class PlanRecorder implements pulumi.runtime.Mocks {
             secretInputs,
             inputs: redacted as Record<string, unknown>,
         });
+        if (args.type === "pulumi:pulumi:StackReference") {
+            if (!this.fleet?.platform) {
+                throw new Error(`the offline plan cannot answer stack reference ${args.name}`);
+            }
+            const { values, sources } = plannedPlatformOutputs(this.fleet);
+            this.references[args.name] = { stack: String(args.inputs.name), outputs: sources };
+            return {
+                id: String(args.inputs.name),
+                state: {
+                    name: args.inputs.name,
+                    outputs: values,
+                    secretOutputNames: ["platformSecrets"],
+                },
+            };
+        }
         return {
             id: undefined, // unknown at preview time, as in `pulumi preview`
             state: { ...args.inputs, ...previewOutputs(args.type, args.name, args.inputs) },

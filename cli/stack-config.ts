@@ -3,10 +3,15 @@
  * `Pulumi.yaml` for the project name and `stackConfigDir`, then `Pulumi.<stack>.yaml`.
  * `secure:` values cannot be decrypted offline: they become unknown secrets (PLAN_UNKNOWN_SECRET).
  */
-import * as fs from "fs";
 import * as path from "path";
-import { parse as parseYaml } from "yaml";
 import { PLAN_UNKNOWN_SECRET } from "../components/fleet/pulumi-config";
+import {
+    completeFleet,
+    fleetOf,
+    readProject,
+    readStackFile,
+} from "../components/fleet/stack-files";
+import { CheckResult, checkFleet, FleetProblem } from "../components/fleet/validate";
 
 export interface StackConfig {
     project: string;
@@ -19,17 +24,25 @@ export interface StackConfig {
     secretKeys: string[];
     /** Full keys stored as `secure:` (unknown offline). */
     unknownSecretKeys: string[];
-    /** The fleet model, parsed. */
+    /** The fleet model, completed with its platform stack's for a fleet stack. */
     fleet: unknown;
+    /** Problems with the stack layering (fleet stack → platform stack). */
+    layerProblems: FleetProblem[];
+    /** For a fleet stack: the platform stack it references. */
+    platformStack?: string;
 }
 
 export function projectRoot(): string {
     return path.resolve(__dirname, "..");
 }
 
-export function readProject(root = projectRoot()): { name: string; stackConfigDir: string } {
-    const doc = parseYaml(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8"));
-    return { name: String(doc.name), stackConfigDir: path.join(root, doc.stackConfigDir ?? ".") };
+/** checkFleet on a stack's (completed) fleet, with the layering's own problems first. */
+export function checkStack(stack: StackConfig): CheckResult {
+    const result = checkFleet(stack.fleet, {
+        hasConfig: (key) => `${stack.project}:${key}` in stack.values,
+    });
+    if (stack.layerProblems.length === 0) return result;
+    return { ok: false, problems: [...stack.layerProblems, ...result.problems] };
 }
 
 function isSecure(value: unknown): boolean {
@@ -47,11 +60,10 @@ export function readStackConfig(
     const file = configFile
         ? path.resolve(configFile)
         : path.join(project.stackConfigDir, `Pulumi.${stack}.yaml`);
-    if (!fs.existsSync(file)) {
+    const config = readStackFile(file);
+    if (config === undefined) {
         throw new Error(`no config for stack "${stack}": ${file} does not exist`);
     }
-    const doc = parseYaml(fs.readFileSync(file, "utf8")) ?? {};
-    const config: Record<string, unknown> = doc.config ?? {};
     const values: Record<string, string> = {};
     const secretKeys: string[] = [];
     const unknownSecretKeys: string[] = [];
@@ -65,7 +77,8 @@ export function readStackConfig(
             values[key] = typeof value === "string" ? value : JSON.stringify(value);
         }
     }
-    const fleetKey = `${project.name}:fleet`;
+    const own = fleetOf(config, project.name) as { platform?: { stack?: string } } | undefined;
+    const completed = completeFleet(own, root);
     return {
         project: project.name,
         stack,
@@ -73,6 +86,8 @@ export function readStackConfig(
         values,
         secretKeys,
         unknownSecretKeys,
-        fleet: config[fleetKey] ?? config["fleet"],
+        fleet: completed.fleet,
+        layerProblems: completed.problems,
+        platformStack: own?.platform?.stack,
     };
 }

@@ -10,6 +10,7 @@ import { DEVICE_FILES, DeviceFileRole, DeviceFileSpec } from "./device/layout";
 import { deviceFileRoles, renderConfigToml, usesTrustBundle } from "./device/render";
 import { ResolvedDevice, ResolvedFleet } from "./fleet/resolve";
 import { SecretLookup } from "./fleet/secrets";
+import { referencePlatform } from "./platform";
 import { DevicePki, FleetPki } from "./pki";
 
 export const IOTEDGE_FLEET_TYPE = "iotedge:index:IotEdgeFleet";
@@ -40,9 +41,19 @@ export class IotEdgeFleet extends pulumi.ComponentResource {
         super(IOTEDGE_FLEET_TYPE, name, {}, opts);
         const { fleet, secrets } = args;
 
+        // A fleet stack declares its devices only; the cloud side and CAs are its platform
+        // stack's, read through a StackReference (components/platform.ts).
+        const platform = fleet.platform
+            ? referencePlatform(`${name}-platform`, fleet, { parent: this })
+            : undefined;
         this.pki = new FleetPki(
             `${name}-pki`,
-            { pki: fleet.pki, devices: fleet.devices, secret: secrets },
+            {
+                pki: fleet.pki,
+                devices: fleet.devices,
+                secret: secrets,
+                externalCas: platform?.cas,
+            },
             { parent: this },
         );
         const caCertPem = Object.fromEntries(
@@ -62,7 +73,7 @@ export class IotEdgeFleet extends pulumi.ComponentResource {
         );
         this.cloud = new FleetCloud(
             `${name}-cloud`,
-            { fleet, caCertPem, deviceCerts, secrets },
+            { fleet, caCertPem, deviceCerts, secrets, platform: platform?.cloud },
             { parent: this },
         );
 

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadFleetFromConfig } from "./fleet/pulumi-config";
 import { ResolvedFleet } from "./fleet/resolve";
 import { FleetDeviceOutputs, IotEdgeFleet } from "./iotedge-fleet";
+import { PlatformExports, platformExports } from "./platform";
 
 export interface FleetProgramResult {
     fleet: ResolvedFleet;
@@ -18,7 +19,16 @@ export interface FleetProgramResult {
         dpsIdScope?: pulumi.Output<string>;
         dpsServiceHostName?: pulumi.Output<string>;
         devices: string[];
+        /** What fleet stacks read from this stack, unless it is itself a fleet stack. */
+        platform?: PlatformExports;
     };
+}
+
+/** The stack outputs, without the ones this stack has no value for (Pulumi warns on those). */
+export function stackOutputs(outputs: FleetProgramResult["outputs"]): Record<string, unknown> {
+    const { platform, ...own } = outputs;
+    const all: Record<string, unknown> = { ...own, ...platform };
+    return Object.fromEntries(Object.entries(all).filter(([, v]) => v !== undefined));
 }
 
 export function runFleetProgram(): FleetProgramResult {
@@ -33,6 +43,7 @@ export function runFleetProgram(): FleetProgramResult {
             dpsIdScope: component.cloud.idScope,
             dpsServiceHostName: component.cloud.dpsServiceHostName,
             devices: fleet.devices.map((d) => d.deviceId),
+            platform: fleet.platform ? undefined : platformExports(fleet, component),
         },
     };
 }

@@ -12,9 +12,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import { CommandIO, parseOptions, UsageError } from "../io";
-import { readStackConfig, StackConfig } from "../stack-config";
-import { checkFleet, formatProblem } from "../../components/fleet/validate";
-import type { PlanRecorder, RecordedResource } from "../plan-mocks";
+import { checkStack, readStackConfig, StackConfig } from "../stack-config";
+import { formatProblem } from "../../components/fleet/validate";
+import type { ResolvedFleet } from "../../components/fleet/resolve";
+import type { PlanRecorder, RecordedResource, SuppliedReference } from "../plan-mocks";
 import type { FleetProgramResult } from "../../components/program";
 
 export interface PlanDevice {
@@ -29,6 +30,8 @@ export interface PlanDocument {
     project: string;
     /** Keys of the stack config that were secret and unknown offline. */
     unknownSecrets: string[];
+    /** Stack references (a fleet stack's platform) and where the plan got their outputs. */
+    stackReferences?: Record<string, SuppliedReference>;
     resources: Array<Pick<RecordedResource, "type" | "name" | "parent" | "secretInputs">>;
     devices: PlanDevice[];
 }
@@ -40,16 +43,14 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
     const stack = readStackConfig(values.stack, values.config);
 
     // Validate first: a bad fleet is rejected with every problem named, before anything runs.
-    const check = checkFleet(stack.fleet, {
-        hasConfig: (key) => `${stack.project}:${key}` in stack.values,
-    });
+    const check = checkStack(stack);
     if (!check.ok) {
         for (const p of check.problems) io.stderr(`${formatProblem(p)}\n`);
         io.stderr(`plan: ${check.problems.length} problem(s) in ${stack.file}\n`);
         return 1;
     }
 
-    const result = await runProgramUnderMocks(stack);
+    const result = await runProgramUnderMocks(stack, check.fleet);
     const plan = buildPlan(stack, result.recorder, result.program);
     writePlan(values.out, plan, result.configs);
     io.stdout(summary(plan, values.out));
@@ -72,7 +73,10 @@ function referencedSecretKeys(fleet: unknown, project: string): string[] {
     return [...keys];
 }
 
-export async function runProgramUnderMocks(stack: StackConfig): Promise<{
+export async function runProgramUnderMocks(
+    stack: StackConfig,
+    fleet?: ResolvedFleet,
+): Promise<{
     recorder: PlanRecorder;
     program: FleetProgramResult;
     configs: Map<string, string>;
@@ -80,7 +84,7 @@ export async function runProgramUnderMocks(stack: StackConfig): Promise<{
     // Loaded here, not at the top: `validate` and `derive-key` need not pay for the SDK.
     const pulumi = await import("@pulumi/pulumi");
     const { PlanRecorder } = await import("../plan-mocks");
-    const recorder = new PlanRecorder();
+    const recorder = new PlanRecorder(fleet);
     // preview = true: this is a preview; values not known until `pulumi up` stay unknown.
     await pulumi.runtime.setMocks(recorder, stack.project, stack.stack, true);
     const secretKeys = [
@@ -88,16 +92,15 @@ export async function runProgramUnderMocks(stack: StackConfig): Promise<{
     ];
     pulumi.runtime.setAllConfig(stack.values, secretKeys);
 
-    const { runFleetProgram } = await import("../../components/program");
+    const { runFleetProgram, stackOutputs } = await import("../../components/program");
     // As the Pulumi nodejs runtime does: the program runs inside the root Stack resource, and
     // its return value becomes the stack's outputs.
     let program: FleetProgramResult | undefined;
-    const stackOutputs = pulumi.runtime.runInPulumiStack(async () => {
+    await pulumi.runtime.runInPulumiStack(async () => {
         recorder.install();
         program = runFleetProgram();
-        return program.outputs;
+        return stackOutputs(program.outputs);
     });
-    await stackOutputs;
     if (program === undefined) throw new Error("the program did not run");
     const configs = new Map<string, string>();
     for (const [deviceId, device] of Object.entries(program.devices)) {
@@ -150,6 +153,7 @@ export function buildPlan(
         stack: stack.stack,
         project: stack.project,
         unknownSecrets: [...stack.unknownSecretKeys].sort(),
+        stackReferences: recorder.references,
         resources,
         devices,
     };

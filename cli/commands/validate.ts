@@ -3,16 +3,14 @@
  * exit 1 with one line per problem, each naming the field path. Runs no Pulumi code at all.
  */
 import { CommandIO, parseOptions, UsageError } from "../io";
-import { readStackConfig } from "../stack-config";
-import { checkFleet, formatProblem } from "../../components/fleet/validate";
+import { checkStack, readStackConfig } from "../stack-config";
+import { formatProblem } from "../../components/fleet/validate";
 
 export async function run(argv: string[], io: CommandIO): Promise<number> {
     const { values } = parseOptions(argv, { values: ["stack", "config"] });
     if (!values.stack) throw new UsageError("--stack is required");
     const stack = readStackConfig(values.stack, values.config);
-    const result = checkFleet(stack.fleet, {
-        hasConfig: (key) => `${stack.project}:${key}` in stack.values,
-    });
+    const result = checkStack(stack);
     if (!result.ok) {
         for (const p of result.problems) io.stdout(`${formatProblem(p)}\n`);
         io.stderr(`validate: ${result.problems.length} problem(s) in ${stack.file}\n`);

@@ -53,6 +53,37 @@ export interface FleetCloudArgs {
     deviceCerts?: Record<string, DeviceCertInputs>;
     /** Resolves `...Secret` config keys (group keys, connection strings). */
     secrets: SecretLookup;
+    /**
+     * A fleet stack's platform (components/platform.ts): the hubs, DPS and group keys that
+     * the platform stack declared. Given, this component declares no resource group, hub, DPS
+     * or enrollment group: only the devices' own individual enrollments and hub identities.
+     */
+    platform?: ExternalPlatform;
+}
+
+/** What a hub offers the devices' cloud resources. */
+export interface HubFacts {
+    hostName: pulumi.Input<string>;
+    registryPolicyName: pulumi.Input<string>;
+    /** Secret. */
+    registryPolicyKey: pulumi.Input<string>;
+}
+
+/** What a DPS offers the devices' cloud resources. */
+export interface DpsFacts {
+    idScope: pulumi.Output<string>;
+    serviceOperationsHostName: pulumi.Input<string>;
+    servicePolicyName: pulumi.Input<string>;
+    /** Secret. */
+    servicePolicyKey: pulumi.Input<string>;
+}
+
+/** The cloud side of a platform stack, as a fleet stack sees it through a StackReference. */
+export interface ExternalPlatform {
+    hubs: Record<string, HubFacts>;
+    dps?: DpsFacts;
+    /** Primary keys of the symmetric-key enrollment groups, by group name. Secret. */
+    groupPrimaryKeys: Record<string, pulumi.Output<string>>;
 }
 
 /** What a device needs from the cloud to render its config.toml. */
@@ -76,8 +107,9 @@ export interface DeviceCloudOutputs {
  * (an `apply`, not a resource), so a fleet grows without growing the graph.
  */
 export class FleetCloud extends pulumi.ComponentResource {
-    public readonly resourceGroup: resources.ResourceGroup;
-    public readonly resourceGroupName: pulumi.Output<string>;
+    /** Absent in a fleet stack (the platform stack owns it). */
+    public readonly resourceGroup?: resources.ResourceGroup;
+    public readonly resourceGroupName?: pulumi.Output<string>;
     /** Hubs by name (`fleet.hubs[].name`). */
     public readonly hubs: Record<string, IotHub>;
     /** Hub host names by hub name. */
@@ -107,14 +139,16 @@ export class FleetCloud extends pulumi.ComponentResource {
         super(FLEET_CLOUD_TYPE, name, {}, opts);
         const built = buildFleetCloud(name, args, this);
         this.resourceGroup = built.resourceGroup;
-        this.resourceGroupName = built.resourceGroup.name;
+        this.resourceGroupName = built.resourceGroup?.name;
         this.hubs = built.hubs;
         this.hubHostNames = Object.fromEntries(
             Object.entries(built.hubs).map(([hub, h]) => [hub, h.hostName]),
         );
         this.dps = built.dps;
-        this.idScope = built.dps?.idScope;
-        this.dpsServiceHostName = built.dps?.serviceOperationsHostName;
+        this.idScope = built.dps?.idScope ?? args.platform?.dps?.idScope;
+        this.dpsServiceHostName =
+            built.dps?.serviceOperationsHostName ??
+            (args.platform?.dps && pulumi.output(args.platform.dps.serviceOperationsHostName));
         this.dpsDeviceHostName = built.dps?.deviceProvisioningHostName;
         this.enrollmentGroups = built.enrollmentGroups;
         this.groupPrimaryKeys = built.groupPrimaryKeys;
@@ -131,7 +165,7 @@ export class FleetCloud extends pulumi.ComponentResource {
 }
 
 interface BuiltCloud {
-    resourceGroup: resources.ResourceGroup;
+    resourceGroup?: resources.ResourceGroup;
     hubs: Record<string, IotHub>;
     dps?: ProvisioningService;
     enrollmentGroups: Record<string, EnrollmentGroup>;
@@ -155,11 +189,24 @@ function buildFleetCloud(name: string, args: FleetCloudArgs, parent: FleetCloud)
     });
     const opts = { parent };
     const pick = (cas: string[]) => Object.fromEntries(cas.map((ca) => [ca, caCertPem[ca]]));
-    const generatedKey = (role: string) =>
-        pulumi.secret(
-            new random.RandomBytes(`${name}-${role}`, { length: GENERATED_KEY_BYTES }, opts).base64,
-        );
+    const generatedKey = keyGenerator(name, opts);
 
+    if (args.platform) {
+        return declareDevices(name, args, plan, parent, {
+            hub: (hubName) => {
+                const h = args.platform!.hubs[hubName];
+                if (!h) throw new Error(`the platform exports no hub "${hubName}"`);
+                return { ...h, certificates: [] };
+            },
+            dps: args.platform.dps,
+            groupKeys: args.platform.groupPrimaryKeys,
+            built: {
+                hubs: {},
+                enrollmentGroups: {},
+                groupPrimaryKeys: args.platform.groupPrimaryKeys,
+            },
+        });
+    }
     const resourceGroup = new resources.ResourceGroup(
         `${name}-rg`,
         {
@@ -220,23 +267,8 @@ function buildFleetCloud(name: string, args: FleetCloudArgs, parent: FleetCloud)
         if (!dps) throw new Error(`${what} needs fleet.dps`);
         return dps;
     };
-    const enrollmentOptions = (o: ResolvedEnrollmentOptions): EnrollmentOptionArgs => ({
-        iotEdge: o.iotEdge,
-        initialTwin: {
-            tags: o.initialTwin.tags,
-            properties: { desired: o.initialTwin.desiredProperties },
-        },
-        provisioningStatus: o.provisioningStatus,
-        reprovisionPolicy: o.reprovisionPolicy,
-        allocationPolicy: o.allocationPolicy,
-        // The data plane names hubs by host name (FACTS.md §3 `iotHubs`).
-        iotHubs: o.hubs.map((h) => hub(h).hostName),
-    });
-    const dpsConnection = (s: ProvisioningService) => ({
-        hostName: s.serviceOperationsHostName,
-        policyName: s.servicePolicyName,
-        policyKey: s.servicePolicyKey,
-    });
+    const enrollmentOptions = (o: ResolvedEnrollmentOptions) =>
+        enrollmentOptionArgs(o, (h) => hub(h).hostName);
 
     // ---- Enrollment groups ---------------------------------------------------------------
     const enrollmentGroups: Record<string, EnrollmentGroup> = {};
@@ -304,6 +336,85 @@ function buildFleetCloud(name: string, args: FleetCloudArgs, parent: FleetCloud)
             { parent, dependsOn },
         );
     }
+
+    return declareDevices(name, args, plan, parent, {
+        hub: (hubName) => {
+            const h = hub(hubName);
+            return {
+                hostName: h.hostName,
+                registryPolicyName: h.registryPolicyName,
+                registryPolicyKey: h.registryPolicyKey,
+                certificates: Object.values(h.certificates),
+            };
+        },
+        dps,
+        groupKeys,
+        built: { resourceGroup, hubs, dps, enrollmentGroups, groupPrimaryKeys: groupKeys },
+    });
+}
+
+/** Secret random keys (`RandomBytes`, base64), named `${name}-<role>`. */
+function keyGenerator(name: string, opts: pulumi.CustomResourceOptions) {
+    return (role: string) =>
+        pulumi.secret(
+            new random.RandomBytes(`${name}-${role}`, { length: GENERATED_KEY_BYTES }, opts).base64,
+        );
+}
+
+/** An enrollment's options as the data-plane resources take them. */
+function enrollmentOptionArgs(
+    o: ResolvedEnrollmentOptions,
+    hostName: (hub: string) => pulumi.Input<string>,
+): EnrollmentOptionArgs {
+    return {
+        iotEdge: o.iotEdge,
+        initialTwin: {
+            tags: o.initialTwin.tags,
+            properties: { desired: o.initialTwin.desiredProperties },
+        },
+        provisioningStatus: o.provisioningStatus,
+        reprovisionPolicy: o.reprovisionPolicy,
+        allocationPolicy: o.allocationPolicy,
+        // The data plane names hubs by host name (FACTS.md §3 `iotHubs`).
+        iotHubs: o.hubs.map(hostName),
+    };
+}
+
+/** Connection inputs of the DPS data-plane resources. */
+function dpsConnection(s: DpsFacts) {
+    return {
+        hostName: s.serviceOperationsHostName,
+        policyName: s.servicePolicyName,
+        policyKey: s.servicePolicyKey,
+    };
+}
+
+/** The platform side as the per-device declarations use it, declared here or referenced. */
+interface DeviceContext {
+    hub: (hubName: string) => HubFacts & { certificates: pulumi.Resource[] };
+    dps?: DpsFacts;
+    groupKeys: Record<string, pulumi.Output<string>>;
+    built: Omit<BuiltCloud, "individualEnrollments" | "deviceIdentities" | "devices">;
+}
+
+function declareDevices(
+    name: string,
+    args: FleetCloudArgs,
+    plan: CloudPlan,
+    parent: FleetCloud,
+    ctx: DeviceContext,
+): BuiltCloud {
+    const { secrets } = args;
+    const deviceCerts = args.deviceCerts ?? {};
+    const opts = { parent };
+    const generatedKey = keyGenerator(name, opts);
+    const { hub, groupKeys } = ctx;
+    const needDps = (what: string): DpsFacts => {
+        if (!ctx.dps) throw new Error(`${what} needs fleet.dps`);
+        return ctx.dps;
+    };
+    const enrollmentOptions = (o: ResolvedEnrollmentOptions) =>
+        enrollmentOptionArgs(o, (h) => hub(h).hostName);
 
     // ---- Devices -------------------------------------------------------------------------
     const individualEnrollments: Record<string, IndividualEnrollment> = {};
@@ -420,18 +531,19 @@ function buildFleetCloud(name: string, args: FleetCloudArgs, parent: FleetCloud)
                         parent,
                         // CA-signed devices authenticate against the hub's verified CAs.
                         dependsOn:
-                            p.authentication === "certificateAuthority"
-                                ? Object.values(h.certificates)
-                                : [],
+                            p.authentication === "certificateAuthority" ? h.certificates : [],
                     },
                 );
-                return { symmetricKey: keys.primaryKey, hubHostName: h.hostName };
+                return { symmetricKey: keys.primaryKey, hubHostName: pulumi.output(h.hostName) };
             }
             case "external": {
                 const key = secrets(p.connectionStringSecret).apply(
                     (cs) => parseDeviceConnectionString(cs).sharedAccessKey,
                 );
-                return { symmetricKey: pulumi.secret(key), hubHostName: hub(p.hub).hostName };
+                return {
+                    symmetricKey: pulumi.secret(key),
+                    hubHostName: pulumi.output(hub(p.hub).hostName),
+                };
             }
             default: {
                 const _exhaustive: never = p;
@@ -440,14 +552,5 @@ function buildFleetCloud(name: string, args: FleetCloudArgs, parent: FleetCloud)
         }
     }
 
-    return {
-        resourceGroup,
-        hubs,
-        dps,
-        enrollmentGroups,
-        groupPrimaryKeys: groupKeys,
-        individualEnrollments,
-        deviceIdentities,
-        devices,
-    };
+    return { ...ctx.built, individualEnrollments, deviceIdentities, devices };
 }

@@ -3,7 +3,9 @@
  * secret keys its `...Secret` fields name. Validation runs here, before any resource is
  * declared, and throws one error listing every problem.
  */
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { completeFleet } from "./stack-files";
 import { SecretLookup } from "./secrets";
 import { checkFleet, FleetValidationError } from "./validate";
 import { ResolvedFleet } from "./resolve";
@@ -13,6 +15,9 @@ import { ResolvedFleet } from "./resolve";
  * as an unknown secret, the way `pulumi preview` shows a value not yet known.
  */
 export const PLAN_UNKNOWN_SECRET = "\u0000iotedge-fleet:secret-unknown-offline";
+
+/** This project's root (Pulumi.yaml), whatever directory the program runs from. */
+export const PROJECT_ROOT = path.resolve(__dirname, "../..");
 
 /** The config key of the fleet model. */
 export const FLEET_CONFIG_KEY = "fleet";
@@ -36,8 +41,11 @@ export function loadFleetFromConfig(project = pulumi.getProject()): LoadedFleet 
     }
     // Read through the runtime so checking a secret's presence logs no "is a secret" warning.
     const rawValue = (key: string) => pulumi.runtime.getConfig(`${project}:${key}`);
-    const result = checkFleet(raw, { hasConfig: (key) => rawValue(key) !== undefined });
-    if (!result.ok) throw new FleetValidationError(result.problems);
+    // A fleet stack's model is completed from its platform stack's file (layers.ts).
+    const layered = completeFleet(raw, PROJECT_ROOT);
+    const result = checkFleet(layered.fleet, { hasConfig: (key) => rawValue(key) !== undefined });
+    const problems = [...layered.problems, ...result.problems];
+    if (!result.ok || problems.length > 0) throw new FleetValidationError(problems);
 
     const cache = new Map<string, pulumi.Output<string>>();
     const secrets: SecretLookup = (key) => {

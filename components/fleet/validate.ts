@@ -151,6 +151,8 @@ function semanticProblems(fleet: ResolvedFleet, options: CheckOptions): FleetPro
             add(path, `config key "${key}" is not set (pulumi config set --secret ${key} ...)`);
         }
     };
+    // In a fleet stack the CAs and groups are the platform stack's: so are their secrets.
+    const needPlatformConfig = fleet.platform ? () => undefined : needConfig;
 
     // ---- PKI --------------------------------------------------------------------------
     const cas = new Map(fleet.pki.cas.map((c) => [c.name, c]));
@@ -163,7 +165,7 @@ function semanticProblems(fleet: ResolvedFleet, options: CheckOptions): FleetPro
             add(`${path}.issuer`, `no CA named "${ca.issuer}" in fleet.pki.cas`);
         }
         if (ca.import) {
-            needConfig(`${path}.import.privateKeySecret`, ca.import.privateKeySecret);
+            needPlatformConfig(`${path}.import.privateKeySecret`, ca.import.privateKeySecret);
             if (!/-----BEGIN CERTIFICATE-----/.test(ca.import.certificatePem)) {
                 add(`${path}.import.certificatePem`, "must be a PEM certificate");
             }
@@ -260,9 +262,12 @@ function semanticProblems(fleet: ResolvedFleet, options: CheckOptions): FleetPro
             }
         } else {
             if (g.attestation.primaryKeySecret)
-                needConfig(`${path}.attestation.primaryKeySecret`, g.attestation.primaryKeySecret);
+                needPlatformConfig(
+                    `${path}.attestation.primaryKeySecret`,
+                    g.attestation.primaryKeySecret,
+                );
             if (g.attestation.secondaryKeySecret)
-                needConfig(
+                needPlatformConfig(
                     `${path}.attestation.secondaryKeySecret`,
                     g.attestation.secondaryKeySecret,
                 );
@@ -282,6 +287,28 @@ function semanticProblems(fleet: ResolvedFleet, options: CheckOptions): FleetPro
             `duplicate registration ID "${dpsDevices[i].registrationId}" (DPS compares them case-insensitively)`,
         ),
     );
+    if (fleet.platform) {
+        // A platform stack hands its fleet stacks the keys of the CAs that issue device
+        // certificates, never its root's (components/platform.ts).
+        const roots = new Set(
+            fleet.pki.cas.filter((c) => c.issuer === undefined && !c.import).map((c) => c.name),
+        );
+        for (const device of fleet.devices) {
+            const issuers: Array<[string, string | undefined]> = [
+                ["issuer", device.identityIssuer],
+                ["edgeCa.issuer", device.edgeCa.mode === "pki" ? device.edgeCa.issuer : undefined],
+                ["est.bootstrapIssuer", device.est?.bootstrapIssuer],
+            ];
+            for (const [field, ca] of issuers) {
+                if (ca !== undefined && roots.has(ca)) {
+                    add(
+                        `fleet.devices[${device.index}].${field}`,
+                        `"${ca}" is the platform's root CA, whose key stays in the platform stack: issue device certificates from an intermediate`,
+                    );
+                }
+            }
+        }
+    }
     for (const device of fleet.devices) {
         checkDevice(device, fleet, { cas, hubs, linked, groups }, add, needConfig);
         // What config.toml itself constrains beyond the model (FACTS.md §2), kept beside the

@@ -38,6 +38,20 @@ export interface FleetPkiArgs {
     devices: ReadonlyArray<ResolvedDevice>;
     /** Resolves `import.privateKeySecret` of imported CAs to the key PEM (secret config). */
     secret: SecretLookup;
+    /**
+     * CAs declared elsewhere, by model name: in a fleet stack, the platform stack's CAs read
+     * through a StackReference (components/platform.ts). No resource is declared for them.
+     */
+    externalCas?: Record<string, ExternalCa>;
+}
+
+/** A CA this component uses but does not declare. */
+export interface ExternalCa {
+    certPem: pulumi.Input<string>;
+    chainPem: pulumi.Input<string>;
+    rootPem: pulumi.Input<string>;
+    /** Secret. Absent for a CA that issues nothing here (a platform's root). */
+    keyPem?: pulumi.Input<string>;
 }
 
 /** A CA of the fleet, generated or imported. */
@@ -48,8 +62,8 @@ export interface CaPki {
     kind: CaPlan["kind"];
     /** The CA certificate alone, PEM. Upload this one to DPS / IoT Hub as a verified CA. */
     certPem: pulumi.Output<string>;
-    /** The CA's private key, PEM. Secret. */
-    keyPem: pulumi.Output<string>;
+    /** The CA's private key, PEM. Secret. Absent for an external CA whose key stays elsewhere. */
+    keyPem?: pulumi.Output<string>;
     /** This CA's certificate, then its issuers up to and including the root, PEM. */
     chainPem: pulumi.Output<string>;
     /** The root (top) certificate of this CA's chain, PEM: a trust bundle for what it issues. */
@@ -139,7 +153,7 @@ export class FleetPki extends pulumi.ComponentResource {
     constructor(name: string, args: FleetPkiArgs, opts?: pulumi.ComponentResourceOptions) {
         const plan = planPki(args.pki, args.devices);
         super(FLEET_PKI_TYPE, name, {}, opts);
-        const built = buildFleetPki(this, name, plan, args.secret);
+        const built = buildFleetPki(this, name, plan, args.secret, args.externalCas ?? {});
         this.cas = built.cas;
         this.devices = built.devices;
         this.registerOutputs({ cas: this.cas, devices: this.devices });
@@ -156,11 +170,15 @@ function buildFleetPki(
     name: string,
     plan: PkiPlan,
     secret: SecretLookup,
+    external: Record<string, ExternalCa>,
 ): BuiltPki {
     const opts = { parent };
     const cas: Record<string, CaPki> = {};
     for (const ca of plan.cas) {
-        cas[ca.name] = declareCa(`${name}-ca-${ca.name}`, ca, cas, secret, opts);
+        const ext = external[ca.name];
+        cas[ca.name] = ext
+            ? externalCa(ca, ext)
+            : declareCa(`${name}-ca-${ca.name}`, ca, cas, secret, opts);
     }
     const devices: Record<string, DevicePki> = {};
     for (const device of plan.devices) {
@@ -265,6 +283,21 @@ function declareCa(
     };
 }
 
+function externalCa(ca: CaPlan, ext: ExternalCa): CaPki {
+    const certPem = pulumi.output(ext.certPem);
+    const tp = certPem.apply(thumbprints);
+    return {
+        name: ca.name,
+        kind: ca.kind,
+        certPem,
+        keyPem: ext.keyPem === undefined ? undefined : pulumi.secret(ext.keyPem),
+        chainPem: pulumi.output(ext.chainPem),
+        rootPem: pulumi.output(ext.rootPem),
+        thumbprintSha1: tp.apply((t) => t.sha1),
+        thumbprintSha256: tp.apply((t) => t.sha256),
+    };
+}
+
 /** A CSR for `keyPem` and its certificate signed by `issuer`; returns the certificate PEM. */
 function signedCert(
     prefix: string,
@@ -280,6 +313,12 @@ function signedCert(
     },
     opts: pulumi.CustomResourceOptions,
 ): pulumi.Output<string> {
+    if (issuer.keyPem === undefined) {
+        // checkFleet keeps a fleet stack's devices off the platform's root; this is the guard.
+        throw new Error(
+            `CA "${issuer.name}" has no key in this stack, so it cannot sign ${prefix}`,
+        );
+    }
     const csr = new tls.CertRequest(
         `${prefix}-csr`,
         { privateKeyPem: keyPem, subject: cert.subject },

@@ -3,7 +3,7 @@
  * PEM / thumbprint helpers.
  */
 export { FLEET_PKI_TYPE, FleetPki } from "./component";
-export type { CaPki, DevicePki, FleetPkiArgs, IssuedCert } from "./component";
+export type { CaPki, DevicePki, ExternalCa, FleetPkiArgs, IssuedCert } from "./component";
 export {
     CA_USES,
     clientAuthUses,

@@ -205,7 +205,7 @@ describe("pki/FleetPki (graph under mocks)", function () {
         assert.match(cert.caPrivateKeyPem.value, /IMPORTED partnerCaKey/);
         const ca = pki.cas.partner;
         assert.equal(ca.kind, "imported");
-        assert.ok(await pulumi.isSecret(ca.keyPem));
+        assert.ok(await pulumi.isSecret(ca.keyPem!));
         assert.equal(
             await promiseOf(ca.chainPem),
             chainPem([partner.certificatePem, partner.chainPem]),
@@ -253,7 +253,7 @@ describe("pki/FleetPki (graph under mocks)", function () {
             assert.equal(cert.earlyRenewalHours, early);
             assert.equal(cert.caCertPem, await promiseOf(pki.cas[issuer].certPem));
             assert.ok(isSecretInput(cert.caPrivateKeyPem));
-            assert.equal(cert.caPrivateKeyPem.value, await promiseOf(pki.cas[issuer].keyPem));
+            assert.equal(cert.caPrivateKeyPem.value, await promiseOf(pki.cas[issuer].keyPem!));
         });
     }
 
@@ -350,7 +350,7 @@ describe("pki/FleetPki (graph under mocks)", function () {
             }
         }
         for (const ca of Object.values(pki.cas)) {
-            assert.ok(await pulumi.isSecret(ca.keyPem), `${ca.name} key is not secret`);
+            assert.ok(await pulumi.isSecret(ca.keyPem!), `${ca.name} key is not secret`);
             assert.equal(await pulumi.isSecret(ca.certPem), false);
         }
         // Every key that reaches a resource input is a secret there too.

@@ -38,7 +38,25 @@ function readTree(dir: string): Map<string, string> {
     return out;
 }
 
-for (const stack of ["dev", "prod"]) {
+/** Every example stack, with its device count and provisioning source. */
+const EXAMPLES: Array<[string, number, "dps" | "manual" | undefined]> = [
+    ["dev", 3, "dps"],
+    ["prod", 3, "dps"],
+    ["platform", 0, undefined],
+    ["site-a", 3, "dps"],
+    ["site-b", 2, "dps"],
+    ["single", 1, "manual"],
+];
+
+it("every stack file in stacks/ is an example planned here", () => {
+    const files = fs.readdirSync(path.join(ROOT, "stacks")).filter((f) => f.endsWith(".yaml"));
+    assert.deepEqual(
+        files.map((f) => f.replace(/^Pulumi\.(.*)\.yaml$/, "$1")).sort(),
+        EXAMPLES.map(([s]) => s).sort(),
+    );
+});
+
+for (const [stack, deviceCount, source] of EXAMPLES) {
     describe(`plan --stack ${stack}`, () => {
         let first: string;
         let run: ReturnType<typeof cli>;
@@ -51,22 +69,27 @@ for (const stack of ["dev", "prod"]) {
             assert.equal(run.status, 0, run.stderr);
             assert.match(run.stdout, new RegExp(`Plan for stack ${stack}`));
             assert.match(run.stdout, /Resources: \d+/);
-            assert.match(run.stdout, /Devices: 3/);
+            assert.match(run.stdout, new RegExp(`Devices: ${deviceCount}\n`));
         });
 
         it("writes plan.json with resources, parents, secret inputs and device files", () => {
             const plan = JSON.parse(fs.readFileSync(path.join(first, "plan.json"), "utf8"));
             assert.equal(plan.stack, stack);
             const types = new Set(plan.resources.map((r: { type: string }) => r.type));
-            for (const t of [
-                "azure-native:iothub:IotHubResource",
-                "azure-native:deviceprovisioningservices:IotDpsResource",
-                "iotedge:device:EdgeDevice",
-                "command:remote:Command",
-                "tls:index/privateKey:PrivateKey",
-            ]) {
-                assert.ok(types.has(t), `missing ${t}`);
+            // A fleet stack declares no Azure resource; a platform stack no device.
+            const fleetStack = stack.startsWith("site-");
+            const expected = [
+                ...(fleetStack
+                    ? ["pulumi:pulumi:StackReference"]
+                    : ["azure-native:iothub:IotHubResource", "tls:index/selfSignedCert:SelfSignedCert"]),
+                ...(deviceCount > 0 ? ["iotedge:device:EdgeDevice", "command:remote:Command"] : []),
+            ];
+            for (const t of expected) assert.ok(types.has(t), `missing ${t}`);
+            assert.equal(fleetStack, [...types].some((t) => String(t).startsWith("pulumi:pulumi:StackRef")));
+            if (fleetStack) {
+                assert.ok(![...types].some((t) => String(t).startsWith("azure-native:")));
             }
+            if (deviceCount === 0) return;
             const files = plan.resources.find((r: { name: string }) =>
                 r.name.endsWith(`${plan.devices[0].deviceId}-files`),
             );
@@ -88,8 +111,12 @@ for (const stack of ["dev", "prod"]) {
             for (const device of plan.devices) {
                 const file = path.join(first, "devices", device.deviceId, "config.toml");
                 const toml = parseToml(fs.readFileSync(file, "utf8")) as any;
-                assert.equal(toml.provisioning.source, "dps");
-                assert.equal(toml.provisioning.attestation.registration_id, device.deviceId);
+                assert.equal(toml.provisioning.source, source);
+                if (source === "dps") {
+                    assert.equal(toml.provisioning.attestation.registration_id, device.deviceId);
+                } else {
+                    assert.equal(toml.provisioning.device_id, device.deviceId);
+                }
             }
         });
 
@@ -203,10 +230,10 @@ describe("validate and plan reject a bad fleet, naming every problem", () => {
     });
 
     it("validate passes the example stacks", () => {
-        for (const stack of ["dev", "prod"]) {
+        for (const [stack, devices] of EXAMPLES) {
             const r = cli(["validate", "--stack", stack]);
             assert.equal(r.status, 0, r.stdout + r.stderr);
-            assert.match(r.stdout, /is valid \(3 devices/);
+            assert.match(r.stdout, new RegExp(`is valid \\(${devices} devices`));
         }
     });
 

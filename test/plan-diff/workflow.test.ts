@@ -299,6 +299,18 @@ describe("GitOps workflow (fleet.yml)", () => {
             assert.deepEqual(r.others, ["qa", "staging"]);
         });
 
+        it("platform stacks deploy before the fleet stacks that reference them", () => {
+            const r = afterChange(() => {
+                write(
+                    "stacks/Pulumi.a-site.yaml",
+                    "config:\n  iotedge-fleet:fleet:\n    platform:\n      stack: zz-platform\n",
+                );
+                write("stacks/Pulumi.zz-platform.yaml", "config:\n  iotedge-fleet:fleet: {}\n");
+            });
+            // Alphabetically a-site comes first; it references zz-platform, so it goes last.
+            assert.deepEqual(r.others, ["staging", "zz-platform", "a-site"]);
+        });
+
         it("a deleted stack is not planned (its file is gone)", () => {
             const r = afterChange(() => fs.rmSync(path.join(repo, "stacks/Pulumi.staging.yaml")));
             assert.deepEqual(r, { all: ["dev", "prod"], changed: [], others: [] });

@@ -72,22 +72,9 @@ export class CloudPlanError extends Error {
     }
 }
 
-/**
- * Enrollment options for an individual enrollment the fleet gave no `individual` block for
- * (only `dps-tpm` allows that: a TPM device always has its own enrollment). Mirrors
- * resolve.ts's defaults for an empty block: edge-enabled (the fleet is IoT Edge devices,
- * seed 002 "IoT Edge device: True"), enabled, reprovision with migration, the DPS's
- * allocation policy, every linked hub.
- */
-export function defaultIndividualOptions(fleet: ResolvedFleet): ResolvedEnrollmentOptions {
-    return {
-        iotEdge: true,
-        initialTwin: { tags: {}, desiredProperties: {} },
-        provisioningStatus: "enabled",
-        reprovisionPolicy: { updateHubAssignment: true, migrateDeviceData: true },
-        allocationPolicy: fleet.dps?.allocationPolicy ?? "hashed",
-        hubs: fleet.dps?.links.map((l) => l.hub) ?? [],
-    };
+/** resolve.ts gives every individual enrollment its options; a gap is a bug, not bad input. */
+function missingOptions(deviceId: string): never {
+    throw new Error(`device "${deviceId}": individual enrollment without resolved options`);
 }
 
 /** The cloud plan of a validated fleet; throws {@link CloudPlanError} listing every problem. */
@@ -174,12 +161,12 @@ function devicePlan(
         deviceId: id,
         registrationId: d.registrationId,
         attestation,
-        options: options ?? defaultIndividualOptions(fleet),
+        options: options ?? missingOptions(id),
     });
     switch (p.method) {
         case "manual-x509": {
             // Seed 000 registers thumbprints ("X.509 Self-Signed"); CA-signed is the option.
-            const authentication = p.authentication ?? "selfSigned";
+            const authentication = p.authentication ?? "selfSigned"; // resolve.ts sets it
             if (authentication === "selfSigned") {
                 if (!have.primaryThumbprint.has(id))
                     problems.push(

@@ -27,7 +27,7 @@
  *   `azure-iot-edge`). Emitting it would only add a second place to keep those in sync.
  */
 import { stringify } from "smol-toml";
-import { DEFAULTS, isDpsMethod, ResolvedDevice } from "../fleet/resolve";
+import { DEFAULTS, isDpsMethod, ResolvedDevice, usesEst } from "../fleet/resolve";
 import { AutoRenewConfig } from "../fleet/schema";
 import { DeviceFileRole, fileUri } from "./layout";
 
@@ -72,9 +72,7 @@ export function usesTrustBundle(device: ResolvedDevice): boolean {
 }
 
 /** Whether anything on the device is issued by the EST server (`[cert_issuance.est]`). */
-export function usesEst(device: ResolvedDevice): boolean {
-    return device.provisioning.method === "dps-x509-est" || device.edgeCa.mode === "est";
-}
+export { usesEst };
 
 /**
  * The files a device needs on disk for its modes, as layout roles (./layout.ts), sorted. These

@@ -167,6 +167,14 @@ export interface ResolvedFleet {
 /** Methods whose identity certificate our PKI issues. */
 export const PKI_IDENTITY_METHODS = new Set(["manual-x509", "dps-x509"]);
 
+/**
+ * Whether anything on the device is issued by the EST server: its identity (`dps-x509-est`)
+ * or its Edge CA (`edgeCa.mode: est`). validate.ts makes sure such a device has `est`.
+ */
+export function usesEst(device: Pick<ResolvedDevice, "provisioning" | "edgeCa">): boolean {
+    return device.provisioning.method === "dps-x509-est" || device.edgeCa.mode === "est";
+}
+
 /** Methods that go through DPS. */
 export function isDpsMethod(method: ProvisioningConfig["method"]): boolean {
     return method.startsWith("dps-");
@@ -359,10 +367,21 @@ function resolveDevice(
         }
     }
     const p = dev.provisioning;
-    const provisioning: ResolvedProvisioning =
-        "individual" in p && p.individual !== undefined
-            ? ({ ...p, individual: enrollmentOptions(p.individual) } as ResolvedProvisioning)
-            : (p as ResolvedProvisioning);
+    let provisioning: ResolvedProvisioning;
+    if (p.method === "dps-tpm") {
+        // A TPM device always has its own enrollment: options default like an empty block.
+        provisioning = { ...p, individual: enrollmentOptions(p.individual ?? {}) };
+    } else if (p.method === "manual-x509") {
+        // Seed 000 registers two thumbprints ("X.509 Self-Signed"); CA-signed is the option.
+        provisioning = { ...p, authentication: p.authentication ?? "selfSigned" };
+    } else if ("individual" in p && p.individual !== undefined) {
+        provisioning = {
+            ...p,
+            individual: enrollmentOptions(p.individual),
+        } as ResolvedProvisioning;
+    } else {
+        provisioning = p as ResolvedProvisioning;
+    }
     return {
         index,
         deviceId: dev.deviceId,

@@ -6,6 +6,7 @@
  * Pure: no Pulumi import. Table- and property-tested in test/pki/plan.test.ts.
  */
 import type { ResolvedCa, ResolvedDevice, ResolvedPki } from "../fleet/resolve";
+import { usesEst as modelUsesEst } from "../fleet/resolve";
 import type { KeyAlgorithm } from "../fleet/schema";
 import { splitPemCertificates } from "./thumbprint";
 
@@ -220,10 +221,8 @@ export interface PkiPlan {
  * @param device the resolved device.
  */
 export function usesEst(device: ResolvedDevice): boolean {
-    return (
-        device.est !== undefined &&
-        (device.provisioning.method === "dps-x509-est" || device.edgeCa.mode === "est")
-    );
+    // The model says whether EST is used; a bootstrap certificate also needs the server.
+    return device.est !== undefined && modelUsesEst(device);
 }
 
 /**

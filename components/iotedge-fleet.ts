@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { FleetCloud } from "./cloud";
 import { EdgeDevice, EdgeDeviceArgs, EdgeDeviceFile } from "./device/edge-device";
 import { DEVICE_FILES, DeviceFileRole, DeviceFileSpec } from "./device/layout";
-import { deviceFileRoles, renderConfigToml, usesTrustBundle } from "./device/render";
+import { deviceFileRoles, renderConfigToml } from "./device/render";
 import { ResolvedDevice, ResolvedFleet } from "./fleet/resolve";
 import { SecretLookup } from "./fleet/secrets";
 import { referencePlatform } from "./platform";
@@ -28,7 +28,7 @@ export interface FleetDeviceOutputs {
     configToml: pulumi.Output<string>;
     /** Files placed on the device, with owner, group and mode (layout.ts). */
     files: DeviceFileSpec[];
-    /** The device's component (absent for none: every device has one). */
+    /** The device's EdgeDevice component (its SSH steps). */
     component: EdgeDevice;
 }
 
@@ -128,7 +128,7 @@ export class IotEdgeFleet extends pulumi.ComponentResource {
                 versions: device.versions,
                 files,
                 configToml,
-                trustStoreCa: device.osTrustStore && usesTrustBundle(device) ? rootPem : undefined,
+                trustStoreCa: device.osTrustStore ? rootPem : undefined,
                 purgeOnDelete: device.purgeOnDelete,
                 eflow:
                     device.kind === "eflow" && cloud.idScope

@@ -17,8 +17,13 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
         return 1;
     }
     io.stdout(
-        `validate: stack ${stack.stack} is valid (${result.fleet.devices.length} devices, ` +
-            `${result.fleet.hubs.length} hubs, ${result.fleet.enrollmentGroups.length} enrollment groups)\n`,
+        `validate: stack ${stack.stack} is valid (${count(result.fleet.devices.length, "device")}, ` +
+            `${count(result.fleet.hubs.length, "hub")}, ` +
+            `${count(result.fleet.enrollmentGroups.length, "enrollment group")})\n`,
     );
     return 0;
+}
+
+function count(n: number, noun: string): string {
+    return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }

@@ -93,24 +93,36 @@ export async function runProgramUnderMocks(
     pulumi.runtime.setAllConfig(stack.values, secretKeys);
 
     const { runFleetProgram, stackOutputs } = await import("../../components/program");
-    // As the Pulumi nodejs runtime does: the program runs inside the root Stack resource, and
-    // its return value becomes the stack's outputs.
-    let program: FleetProgramResult | undefined;
-    await pulumi.runtime.runInPulumiStack(async () => {
-        recorder.install();
-        program = runFleetProgram();
-        return stackOutputs(program.outputs);
-    });
-    if (program === undefined) throw new Error("the program did not run");
-    const configs = new Map<string, string>();
-    for (const [deviceId, device] of Object.entries(program.devices)) {
-        const toml = await settled(device.configToml);
-        if (toml !== undefined) configs.set(deviceId, toml);
-    }
-    // Let every registration reach the mocks before reading what they recorded.
     const settings = await import("@pulumi/pulumi/runtime/settings");
-    await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
-    return { recorder, program, configs };
+    // The SDK records `new Error().stack` on every promise it makes while registering a resource
+    // (runtime/debuggable.ts, for its leak report): four per property of every resource, each
+    // formatted through ts-node's source maps. At 1,000 devices that was three quarters of the
+    // plan's time and a third of its memory (BENCHMARKS.md). The plan never shows those traces,
+    // and the SDK's source positions raise the limit themselves (Resource.callsites): capture
+    // no frames while the program runs under the mocks.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+        // As the Pulumi nodejs runtime does: the program runs inside the root Stack resource,
+        // and its return value becomes the stack's outputs.
+        let program: FleetProgramResult | undefined;
+        await pulumi.runtime.runInPulumiStack(async () => {
+            recorder.install();
+            program = runFleetProgram();
+            return stackOutputs(program.outputs);
+        });
+        if (program === undefined) throw new Error("the program did not run");
+        const configs = new Map<string, string>();
+        for (const [deviceId, device] of Object.entries(program.devices)) {
+            const toml = await settled(device.configToml);
+            if (toml !== undefined) configs.set(deviceId, toml);
+        }
+        // Let every registration reach the mocks before reading what they recorded.
+        await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+        return { recorder, program, configs };
+    } finally {
+        Error.stackTraceLimit = stackTraceLimit;
+    }
 }
 
 /** The value of an Output, or undefined when it is unknown at preview time. */

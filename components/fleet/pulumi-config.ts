@@ -40,7 +40,13 @@ export function loadFleetFromConfig(project = pulumi.getProject()): LoadedFleet 
         ]);
     }
     // Read through the runtime so checking a secret's presence logs no "is a secret" warning.
-    const rawValue = (key: string) => pulumi.runtime.getConfig(`${project}:${key}`);
+    // Each runtime.getConfig call parses the stack's whole config, the fleet model included, and
+    // checkFleet asks once per device: remember the answers (quadratic in devices otherwise).
+    const rawValues = new Map<string, string | undefined>();
+    const rawValue = (key: string): string | undefined => {
+        if (!rawValues.has(key)) rawValues.set(key, pulumi.runtime.getConfig(`${project}:${key}`));
+        return rawValues.get(key);
+    };
     // A fleet stack's model is completed from its platform stack's file (layers.ts).
     const layered = completeFleet(raw, PROJECT_ROOT);
     const result = checkFleet(layered.fleet, { hasConfig: (key) => rawValue(key) !== undefined });

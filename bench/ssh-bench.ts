@@ -10,7 +10,7 @@
  *
  * Needs root and `unshare --mount` (the harness's own requirements).
  */
-import { spawn } from "child_process";
+import { execFileSync, spawn } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as net from "net";
@@ -158,6 +158,8 @@ export interface StepTiming {
 
 export interface ConvergeRun {
     wallMs: number;
+    /** CPU time of the ssh client processes (the controller's share), ms. */
+    clientCpuMs: number;
     /** Per device, per step. */
     timings: StepTiming[][];
     /** SSH sessions the device's sshd accepted during the run, per device. */
@@ -169,6 +171,17 @@ export interface ConvergeRun {
 type Runner = (dev: SshDevice, command: string, stdin?: string) => Promise<RunResult>;
 
 const harnessRunner: Runner = (dev, command, stdin) => dev.run(command, stdin);
+
+let clockTicks: number | undefined;
+
+/** User + system CPU time of this process's reaped children (/proc/self/stat), ms. */
+function childrenCpuMs(): number {
+    clockTicks ??= Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
+    // Fields after the command name: state is field 3; cutime and cstime are fields 16 and 17.
+    const stat = fs.readFileSync("/proc/self/stat", "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[13]) + Number(fields[14])) * 1000) / clockTicks;
+}
 
 function acceptedSessions(dev: SshDevice): number {
     return (dev.sshdLog().match(/^Accepted publickey for /gm) ?? []).length;
@@ -190,6 +203,7 @@ export async function converge(
     const before = devices.map(acceptedSessions);
     devices.forEach((d) => d.clearCalls());
     const limit = limiter(parallel);
+    const cpu0 = childrenCpuMs();
     const start = process.hrtime.bigint();
     const timings = await Promise.all(
         devices.map(async (dev, i) => {
@@ -211,10 +225,12 @@ export async function converge(
         }),
     );
     const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
+    const clientCpuMs = childrenCpuMs() - cpu0;
     // sshd logs the acceptance asynchronously to the client's exit; give it a moment.
     await new Promise((r) => setTimeout(r, 100));
     return {
         wallMs,
+        clientCpuMs,
         timings,
         sessions: devices.map((d, i) => acceptedSessions(d) - before[i]),
         applied: devices.filter(configApplied).length,

@@ -309,8 +309,9 @@ function semanticProblems(fleet: ResolvedFleet, options: CheckOptions): FleetPro
             }
         }
     }
+    const deviceIds = new Set(fleet.devices.map((d) => d.deviceId));
     for (const device of fleet.devices) {
-        checkDevice(device, fleet, { cas, hubs, linked, groups }, add, needConfig);
+        checkDevice(device, fleet, { cas, hubs, linked, groups, deviceIds }, add, needConfig);
         // What config.toml itself constrains beyond the model (FACTS.md §2), kept beside the
         // renderer that has to honour it.
         problems.push(...configProblems(device));
@@ -338,6 +339,7 @@ function checkDevice(
         hubs: Set<string>;
         linked: Set<string>;
         groups: Map<string, ResolvedFleet["enrollmentGroups"][number]>;
+        deviceIds: Set<string>;
     },
     add: (path: string, message: string) => void,
     needConfig: (path: string, key: string) => void,
@@ -427,7 +429,7 @@ function checkDevice(
         }
     }
     if (device.parentDeviceId !== undefined) {
-        if (!fleet.devices.some((d) => d.deviceId === device.parentDeviceId)) {
+        if (!refs.deviceIds.has(device.parentDeviceId)) {
             add(`${path}.parentDeviceId`, `no device "${device.parentDeviceId}" in fleet.devices`);
         }
         if (device.parentDeviceId === device.deviceId)

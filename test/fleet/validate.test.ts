@@ -245,6 +245,16 @@ describe("fleet validation", () => {
             ],
         ],
         [
+            "a parent device that is not in the fleet",
+            (f) => (f.devices[1].parentDeviceId = "gw-missing"),
+            ['fleet.devices[1].parentDeviceId: no device "gw-missing" in fleet.devices'],
+        ],
+        [
+            "a device that is its own parent",
+            (f) => (f.devices[1].parentDeviceId = "manual-sas"),
+            ["fleet.devices[1].parentDeviceId: a device cannot be its own parent"],
+        ],
+        [
             "a device without an SSH host",
             (f) => delete f.devices[0].ssh,
             ["fleet.devices[0].ssh.host: required (here or in fleet.defaults.ssh)"],

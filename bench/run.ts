@@ -49,6 +49,9 @@ const BENCHMARKS = path.join(ROOT, "BENCHMARKS.md");
 export const BEGIN = "<!-- BEGIN GENERATED FIGURES: npm run bench -->";
 export const END = "<!-- END GENERATED FIGURES -->";
 
+/** Converge runs per row (fresh devices each time). */
+const SSH_REPEATS = 2;
+
 /** Heap for the 5,000-device plan: Node's default (~4 GB here) is not enough (BENCHMARKS.md). */
 const LARGE_HEAP_MB = 12288;
 
@@ -330,36 +333,48 @@ function wireTable(w: WireBytes): string {
     ]);
 }
 
-function convergeTable(cases: ConvergeCase[]): string {
-    const single = cases.find((c) => c.devices === 1);
-    const stepMean = (c: ConvergeCase, run: "first" | "second") =>
-        mean(c[run].timings.flatMap((t) => t.map((x) => x.ms)));
-    const rows = cases.map((c) => [
-        String(c.devices),
-        Number.isFinite(c.parallel) ? String(c.parallel) : "unbounded",
-        seconds(c.first.wallMs),
-        single ? `${(c.first.wallMs / single.first.wallMs).toFixed(2)}×` : "–",
-        (stepMean(c, "first") / 1000).toFixed(2),
-        seconds(c.second.wallMs),
-        single ? `${(c.second.wallMs / single.second.wallMs).toFixed(2)}×` : "–",
-        `${(c.first.clientCpuMs / c.devices).toFixed(0)} / ${(c.second.clientCpuMs / c.devices).toFixed(0)}`,
-        `${mean(c.first.sessions).toFixed(1)} / ${mean(c.second.sessions).toFixed(1)}`,
-        `${c.first.applied} / ${c.second.applied}`,
-    ]);
+/** Every repeat of one row (same device count and parallelism). */
+type ConvergeRow = ConvergeCase[];
+
+function convergeTable(rows: ConvergeRow[]): string {
+    const wall = (r: ConvergeRow, run: "first" | "second") => r.map((c) => c[run].wallMs);
+    const single = rows.find((r) => r[0].devices === 1);
+    const ratio = (r: ConvergeRow, run: "first" | "second") =>
+        single ? `${(median(wall(r, run)) / median(wall(single, run))).toFixed(2)}×` : "–";
+    const minMed = (xs: number[]) => `${seconds(min(xs))} / ${seconds(median(xs))}`;
+    const perDevice = (r: ConvergeRow, f: (c: ConvergeCase) => number) =>
+        median(r.map((c) => f(c) / c.devices));
+    const body = rows.map((r) => {
+        const c = r[0];
+        return [
+            String(c.devices),
+            Number.isFinite(c.parallel) ? String(c.parallel) : "unbounded",
+            String(r.length),
+            minMed(wall(r, "first")),
+            ratio(r, "first"),
+            minMed(wall(r, "second")),
+            ratio(r, "second"),
+            `${perDevice(r, (x) => x.first.clientCpuMs).toFixed(0)} / ` +
+                `${perDevice(r, (x) => x.second.clientCpuMs).toFixed(0)}`,
+            `${mean(r.flatMap((x) => x.first.sessions)).toFixed(1)} / ` +
+                `${mean(r.flatMap((x) => x.second.sessions)).toFixed(1)}`,
+            `${r.map((x) => x.first.applied).join(", ")} / ${r.map((x) => x.second.applied).join(", ")}`,
+        ];
+    });
     return table(
         [
             "Devices",
             "Parallel steps",
-            "First run wall s",
+            "Runs",
+            "First run wall s (min / median)",
             "÷ 1 device",
-            "Mean step s",
-            "No-op run wall s",
+            "No-op run wall s (min / median)",
             "÷ 1 device",
             "ssh client CPU ms / device (first / no-op)",
             "SSH sessions / device (first / no-op)",
-            "Devices that ran `iotedge config apply` (first / no-op)",
+            "Devices that ran `iotedge config apply`, per run (first / no-op)",
         ],
-        rows,
+        body,
     );
 }
 
@@ -420,22 +435,26 @@ async function main(): Promise<void> {
                 sections.push(`Skipped: ${why}.`, "");
             } else {
                 log("ssh:");
-                const cases: ConvergeCase[] = [];
+                const rows: ConvergeRow[] = [];
                 for (const { n, parallel } of sshSizes(o)) {
-                    const c = await benchConverge(n, parallel);
-                    log(
-                        `  ${n} devices, parallel ${parallel}: first ${seconds(c.first.wallMs)} s, ` +
-                            `no-op ${seconds(c.second.wallMs)} s`,
-                    );
-                    cases.push(c);
+                    const row: ConvergeRow = [];
+                    for (let i = 0; i < SSH_REPEATS; i++) {
+                        const c = await benchConverge(n, parallel);
+                        log(
+                            `  ${n} devices, parallel ${parallel} #${i + 1}: ` +
+                                `first ${seconds(c.first.wallMs)} s, no-op ${seconds(c.second.wallMs)} s`,
+                        );
+                        row.push(c);
+                    }
+                    rows.push(row);
                 }
                 const wire = await benchWire();
                 sections.push(
-                    convergeTable(cases),
+                    convergeTable(rows),
                     "",
-                    "One device, per step:",
+                    "One device, per step (first repeat):",
                     "",
-                    stepTable(cases[0]),
+                    stepTable(rows[0][0]),
                     "",
                     "#### Bytes per device",
                     "",

@@ -10,7 +10,7 @@
  *
  * Needs root and `unshare --mount` (the harness's own requirements).
  */
-import { execFileSync, spawn } from "child_process";
+import { execFileSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as net from "net";
@@ -20,7 +20,7 @@ import { deviceFileRoles, renderConfigToml, usesTrustBundle } from "../component
 import { DeviceFileRole } from "../components/device/layout";
 import { ResolvedDevice } from "../components/fleet/resolve";
 import { checkFleet } from "../components/fleet/validate";
-import { OS_RELEASE, RunResult, SshDevice } from "../test/device/harness";
+import { OS_RELEASE, RunResult, runSsh, SshDevice } from "../test/device/harness";
 import { syntheticFleet } from "./stack-gen";
 
 export const STEP_NAMES = ["install", "files", "apply"] as const;
@@ -326,19 +326,7 @@ function viaPort(port: number): Runner {
     return (dev, command, stdin) => {
         const argv = dev.sshArgv(command);
         argv[argv.indexOf("-p") + 1] = String(port);
-        return new Promise((resolve, reject) => {
-            const child = spawn("ssh", argv, { stdio: ["pipe", "pipe", "pipe"] });
-            let stdout = "";
-            let stderr = "";
-            child.stdout.on("data", (d) => (stdout += d));
-            child.stderr.on("data", (d) => (stderr += d));
-            child.on("error", reject);
-            child.on("close", (code, signal) =>
-                resolve({ code, signal, stdout, stderr, argv: ["ssh", ...argv] }),
-            );
-            child.stdin.on("error", () => undefined);
-            child.stdin.end(stdin ?? "");
-        });
+        return runSsh(argv, stdin);
     };
 }
 

@@ -77,6 +77,23 @@ export const OS_RELEASE = {
     ubuntu1804: ['PRETTY_NAME="Ubuntu 18.04.6 LTS"', 'VERSION_ID="18.04"', "ID=ubuntu"].join("\n"),
 };
 
+/** Run `ssh` with these arguments, the payload on stdin; collects its output. */
+export function runSsh(argv: string[], stdin?: string): Promise<RunResult> {
+    return new Promise((resolve, reject) => {
+        const child = spawn("ssh", argv, { stdio: ["pipe", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => (stdout += d));
+        child.stderr.on("data", (d) => (stderr += d));
+        child.on("error", reject);
+        child.on("close", (code, signal) =>
+            resolve({ code, signal, stdout, stderr, argv: ["ssh", ...argv] }),
+        );
+        child.stdin.on("error", () => undefined);
+        child.stdin.end(stdin ?? "");
+    });
+}
+
 export interface RunResult {
     code: number | null;
     signal: NodeJS.Signals | null;
@@ -491,20 +508,7 @@ export class SshDevice {
 
     /** Run a command string over SSH with an optional stdin payload, like remote.Command. */
     async run(command: string, stdin?: string, user = "root"): Promise<RunResult> {
-        const argv = this.sshArgv(command, user);
-        return new Promise((resolve, reject) => {
-            const child = spawn("ssh", argv, { stdio: ["pipe", "pipe", "pipe"] });
-            let stdout = "";
-            let stderr = "";
-            child.stdout.on("data", (d) => (stdout += d));
-            child.stderr.on("data", (d) => (stderr += d));
-            child.on("error", reject);
-            child.on("close", (code, signal) =>
-                resolve({ code, signal, stdout, stderr, argv: ["ssh", ...argv] }),
-            );
-            child.stdin.on("error", () => undefined);
-            child.stdin.end(stdin ?? "");
-        });
+        return runSsh(this.sshArgv(command, user), stdin);
     }
 
     /** Copy a local file to the device over SFTP (what CopyToRemote does). */
